@@ -1,0 +1,135 @@
+"""SecurityHandler: puts a wsbind MessageVerifier in front of a spyne WSGI application.
+
+spyne parses the body, drops comments, resolves href/id references and keeps only the first
+Header before any of its events fire, so verifying inside spyne would check a rewritten tree.
+The handler therefore reads the raw bytes at the WSGI layer, verifies them, answers a
+WS-Security fault itself when they fail, and hands the untouched bytes to spyne when they pass.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from spyne import Application
+from spyne.model.fault import Fault
+from spyne.protocol.soap import Soap12
+from spyne.server.wsgi import WsgiApplication
+
+from wsbind import namespaces as ns
+from wsbind.description import SecurityDescription
+from wsbind.errors import FaultCode, SecurityVerificationError
+from wsbind.soap import SOAP_CONTENT_TYPES, build_fault
+from wsbind.timeutil import utcnow
+from wsbind.verifier import MessageVerifier, TransportFacts, VerifiedMessage
+from wsbind.xmlparse import DEFAULT_LIMITS, ParseLimits
+
+log = logging.getLogger("spyne_wsbind")
+
+ENVIRON_KEY = "wsbind.verified_message"
+StartResponse = Callable[..., Any]
+WsgiEnviron = dict[str, Any]
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class SecurityHandler:
+    """Validate every SOAP request to a spyne service against ``description``.
+
+    ``trust_forwarded_proto``: count ``X-Forwarded-Proto: https`` as HTTPS. Turn it on only
+    behind a proxy you run that terminates TLS and overwrites the header.
+    """
+
+    def __init__(
+        self,
+        description: SecurityDescription,
+        *,
+        trust_forwarded_proto: bool = False,
+        limits: ParseLimits = DEFAULT_LIMITS,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.verifier = MessageVerifier(description, limits=limits, clock=clock, adapter="spyne_wsbind")
+        self.trust_forwarded_proto = trust_forwarded_proto
+
+    def register(self, app: Application | WsgiApplication) -> SecuredWsgiApplication:
+        """Secure a spyne Application (or its WsgiApplication); serve what this returns."""
+        wsgi_app = app if isinstance(app, WsgiApplication) else WsgiApplication(app)
+        wsgi_app.app.event_manager.add_listener("method_call", _refuse_unverified)
+        return SecuredWsgiApplication(self, wsgi_app)
+
+    def is_https(self, environ: WsgiEnviron) -> bool:
+        if environ.get("wsgi.url_scheme") == "https":
+            return True
+        if self.trust_forwarded_proto:
+            forwarded = str(environ.get("HTTP_X_FORWARDED_PROTO", "")).split(",")[0].strip().lower()
+            return forwarded == "https"
+        return False
+
+
+class SecuredWsgiApplication:
+    """The WSGI callable to serve: verification first, then spyne."""
+
+    def __init__(self, handler: SecurityHandler, wsgi_app: WsgiApplication) -> None:
+        self.handler = handler
+        self.wsgi_app = wsgi_app
+        self.soap_ns = ns.SOAP12 if isinstance(wsgi_app.app.in_protocol, Soap12) else ns.SOAP11
+
+    def __call__(self, environ: WsgiEnviron, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") != "POST":
+            return self.wsgi_app(environ, start_response)  # type: ignore[no-any-return]
+        try:
+            body = _read_body(environ, self.handler.verifier.limits.max_bytes)
+            verified = self.handler.verifier.verify(body, TransportFacts(self.handler.is_https(environ)))
+        except SecurityVerificationError as exc:
+            log.warning("request refused: %s (%s) %s", exc.fault_code.value, exc.reason, exc.detail)
+            return self._fault(exc.fault_code, start_response)
+        except _BodyTooLarge:
+            log.warning("request refused: body larger than %d bytes", self.handler.verifier.limits.max_bytes)
+            return self._fault(FaultCode.INVALID_SECURITY, start_response)
+        except Exception:  # never a traceback to the peer; the log keeps it
+            log.exception("request refused: unexpected error while verifying")
+            return self._fault(FaultCode.INVALID_SECURITY, start_response)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ[ENVIRON_KEY] = verified
+        return self.wsgi_app(environ, start_response)  # type: ignore[no-any-return]
+
+    def _fault(self, code: FaultCode, start_response: StartResponse) -> list[bytes]:
+        body = build_fault(self.soap_ns, code)
+        start_response(
+            "500 Internal Server Error",
+            [("Content-Type", SOAP_CONTENT_TYPES[self.soap_ns]), ("Content-Length", str(len(body)))],
+        )
+        return [body]
+
+
+def _read_body(environ: WsgiEnviron, limit: int) -> bytes:
+    stream = environ["wsgi.input"]
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or -1)
+    except ValueError:
+        length = -1
+    if length > limit:
+        raise _BodyTooLarge
+    data: bytes = stream.read(length if length >= 0 else limit + 1)
+    if len(data) > limit:
+        raise _BodyTooLarge
+    return data
+
+
+def verified_message(ctx: Any) -> VerifiedMessage | None:
+    environ = getattr(ctx.transport, "req_env", None) or {}
+    result = environ.get(ENVIRON_KEY)
+    return result if isinstance(result, VerifiedMessage) else None
+
+
+def _refuse_unverified(ctx: Any) -> None:
+    """A method must never run on a request the handler did not verify (mis-wired server)."""
+    if verified_message(ctx) is None:
+        log.error("a request reached %s without SecurityHandler: serve what register() returns", ctx.method_name)
+        raise Fault(faultcode="Server", faultstring="The service is not configured correctly")

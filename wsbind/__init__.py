@@ -1,0 +1,114 @@
+"""wsbind: WS-Security bindings for Python SOAP, after the WWSAPI security-binding model.
+
+The core is framework-free: the model (descriptions, bindings, properties, rules), XML
+security tokens and key handles, SAML assertions, the WS-Security header and the server-side
+verifier. ``zeep_wsbind`` and ``spyne_wsbind`` adapt it to zeep clients and spyne services.
+"""
+
+from .algorithms import SecurityAlgorithmSuite
+from .authenticator import CertSignedSamlAuthenticator, SamlAuthenticator, SamlValidator
+from .bindings import (
+    HttpHeaderAuthSecurityBinding,
+    KerberosApreqMessageSecurityBinding,
+    NamedPipeSspiTransportSecurityBinding,
+    SamlMessageSecurityBinding,
+    SecurityBinding,
+    SecurityContextMessageSecurityBinding,
+    SslTransportSecurityBinding,
+    TcpSspiTransportSecurityBinding,
+    UsernameMessageSecurityBinding,
+    XmlTokenMessageSecurityBinding,
+)
+from .credentials import (
+    CertCredential,
+    DefaultWindowsIntegratedAuthCredential,
+    OpaqueWindowsIntegratedAuthCredential,
+    StringUsernameCredential,
+    StringWindowsIntegratedAuthCredential,
+    WindowsIntegratedAuthCredential,
+)
+from .description import SecurityDescription
+from .enums import (
+    CertFailure,
+    ChannelBinding,
+    ExtendedProtectionPolicy,
+    ExtendedProtectionScenario,
+    HttpHeaderAuthScheme,
+    HttpHeaderAuthTarget,
+    ImpersonationLevel,
+    MessageProperty,
+    MessageSecurityUsage,
+    ProtectionLevel,
+    RequestSecurityTokenAction,
+    SamlAuthenticatorType,
+    SecureConversationVersion,
+    SecureProtocol,
+    SecurityAlgorithmId,
+    SecurityAlgorithmSuiteName,
+    SecurityBindingProperty,
+    SecurityBindingType,
+    SecurityHeaderLayout,
+    SecurityHeaderVersion,
+    SecurityKeyEntropyMode,
+    SecurityKeyHandleType,
+    SecurityKeyType,
+    SecurityProperty,
+    SecurityTimestampUsage,
+    SecurityTokenReferenceMode,
+    Side,
+    TrustVersion,
+    WindowsIntegratedAuthPackage,
+    XmlSecurityTokenProperty,
+)
+from .errors import (
+    FaultCode,
+    InsecureTransport,
+    InvalidSecurityDescription,
+    InvalidToken,
+    MessagePropertyUnavailable,
+    SecurityVerificationError,
+    TokenFreed,
+    UnsupportedBinding,
+    WsBindError,
+)
+from .keys import (
+    CapiAsymmetricSecurityKeyHandle,
+    NcryptAsymmetricSecurityKeyHandle,
+    RawSymmetricSecurityKeyHandle,
+    SecurityKeyHandle,
+)
+from .saml import SamlAssertion
+from .tokens import XmlSecurityToken, create_xml_security_token, free_security_token
+from .verifier import MessageVerifier, TransportFacts, VerifiedMessage
+
+__all__ = [
+    # model
+    "SecurityDescription", "SecurityBinding", "SecurityAlgorithmSuite",
+    "SslTransportSecurityBinding", "TcpSspiTransportSecurityBinding",
+    "NamedPipeSspiTransportSecurityBinding", "HttpHeaderAuthSecurityBinding",
+    "UsernameMessageSecurityBinding", "KerberosApreqMessageSecurityBinding",
+    "XmlTokenMessageSecurityBinding", "SamlMessageSecurityBinding",
+    "SecurityContextMessageSecurityBinding",
+    # credentials and authenticators
+    "CertCredential", "WindowsIntegratedAuthCredential", "StringWindowsIntegratedAuthCredential",
+    "DefaultWindowsIntegratedAuthCredential", "OpaqueWindowsIntegratedAuthCredential",
+    "StringUsernameCredential", "SamlAuthenticator", "CertSignedSamlAuthenticator", "SamlValidator",
+    # enums
+    "SecurityBindingType", "ChannelBinding", "Side", "MessageSecurityUsage", "SamlAuthenticatorType",
+    "SecurityKeyHandleType", "ProtectionLevel", "SecurityProperty", "SecurityBindingProperty",
+    "MessageProperty", "SecurityTimestampUsage", "SecurityHeaderLayout", "SecurityHeaderVersion",
+    "ExtendedProtectionPolicy", "ExtendedProtectionScenario", "SecurityAlgorithmSuiteName",
+    "SecurityAlgorithmId", "WindowsIntegratedAuthPackage", "ImpersonationLevel",
+    "HttpHeaderAuthScheme", "HttpHeaderAuthTarget", "CertFailure", "SecureProtocol", "TrustVersion",
+    "SecureConversationVersion", "RequestSecurityTokenAction", "SecurityKeyType",
+    "SecurityKeyEntropyMode", "SecurityTokenReferenceMode", "XmlSecurityTokenProperty",
+    # keys and tokens
+    "SecurityKeyHandle", "RawSymmetricSecurityKeyHandle", "NcryptAsymmetricSecurityKeyHandle",
+    "CapiAsymmetricSecurityKeyHandle", "XmlSecurityToken", "create_xml_security_token",
+    "free_security_token", "SamlAssertion",
+    # verification
+    "MessageVerifier", "TransportFacts", "VerifiedMessage",
+    # errors
+    "WsBindError", "InvalidSecurityDescription", "UnsupportedBinding", "InvalidToken", "TokenFreed",
+    "InsecureTransport", "MessagePropertyUnavailable", "SecurityVerificationError", "FaultCode",
+]

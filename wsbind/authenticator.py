@@ -1,0 +1,229 @@
+"""SAML authenticators: how a server decides whether to believe an assertion.
+
+``CertSignedSamlAuthenticator`` is WS_CERT_SIGNED_SAML_AUTHENTICATOR: an assertion is believed
+only if its signature verifies with one of the trusted issuer certificates (an allow-list; no
+chain building, no revocation: vet the certificates you list). Beyond WWSAPI, it also enforces
+the assertion's time window, audience restriction and subject confirmation, because a
+relying party that skips them is the usual way SAML deployments get broken.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, ClassVar
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+from lxml import etree
+
+from . import namespaces as ns
+from .certs import CertificateSource, load_certificate, load_private_key
+from .credentials import CertCredential
+from .enums import SamlAuthenticatorType
+from .errors import FaultCode, InvalidSecurityDescription, SecurityVerificationError
+from .replay import ReplayCache
+from .saml import SamlAssertion, SamlFormatError, assertion_id, is_assertion, read_assertion
+from .signature import TrustedIssuers, verify_assertion_signature
+from .xmlparse import DEFAULT_LIMITS, ParseLimits
+
+if TYPE_CHECKING:
+    from .decryption import AssertionDecrypter
+
+log = logging.getLogger("wsbind.authenticator")
+
+SamlValidator = Callable[[SamlAssertion], object]
+"""WS_VALIDATE_SAML_CALLBACK: raise (or return False) to reject the assertion (R61)."""
+
+DecryptionCertSource = CertCredential | tuple[CertificateSource, object]
+
+BEARER = frozenset({"urn:oasis:names:tc:SAML:2.0:cm:bearer", "urn:oasis:names:tc:SAML:1.0:cm:bearer"})
+HOLDER_OF_KEY = frozenset(
+    {"urn:oasis:names:tc:SAML:2.0:cm:holder-of-key", "urn:oasis:names:tc:SAML:1.0:cm:holder-of-key"}
+)
+_KNOWN_CONDITIONS = frozenset(
+    {
+        f"{{{ns.SAML2}}}AudienceRestriction",
+        f"{{{ns.SAML2}}}OneTimeUse",
+        f"{{{ns.SAML2}}}ProxyRestriction",
+        f"{{{ns.SAML1}}}AudienceRestrictionCondition",
+        f"{{{ns.SAML1}}}DoNotCacheCondition",
+    }
+)
+_ENCRYPTED = frozenset({f"{{{ns.SAML2}}}EncryptedAssertion", f"{{{ns.XENC}}}EncryptedData"})
+
+
+@dataclass(frozen=True)
+class AuthenticationContext:
+    """What the verifier knows about the message the token came in."""
+
+    now: datetime
+    clock_skew: timedelta
+    allow_sha1: bool
+    limits: ParseLimits = DEFAULT_LIMITS
+
+
+def is_saml_token(element: etree._Element) -> bool:
+    return is_assertion(element) or element.tag in _ENCRYPTED
+
+
+def _reject(code: FaultCode, reason: str, detail: str = "") -> SecurityVerificationError:
+    return SecurityVerificationError(code, reason, detail)
+
+
+class SamlAuthenticator:
+    """Abstract base (WS_SAML_AUTHENTICATOR)."""
+
+    authenticator_type: ClassVar[SamlAuthenticatorType]
+
+    def authenticate(
+        self, token: etree._Element, document: etree._Element, context: AuthenticationContext
+    ) -> SamlAssertion:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+
+class CertSignedSamlAuthenticator(SamlAuthenticator):
+    """Accept assertions signed by one of ``trusted_issuer_certs``.
+
+    ``decryption_cert`` (a CertCredential with key_file, or a (certificate, private key) pair)
+    decrypts EncryptedAssertion (SAML 2.0) and encrypted SAML 1.1 assertions.
+    ``saml_validator(assertion)`` runs last and rejects by raising or returning False.
+    ``audiences``: when given, the assertion must be restricted to at least one of them.
+    """
+
+    authenticator_type: ClassVar[SamlAuthenticatorType] = SamlAuthenticatorType.CERT_SIGNED
+
+    def __init__(
+        self,
+        trusted_issuer_certs: Iterable[CertificateSource],
+        decryption_cert: DecryptionCertSource | None = None,
+        saml_validator: SamlValidator | None = None,
+        *,
+        audiences: Sequence[str] = (),
+        replay_cache: ReplayCache | None = None,
+    ) -> None:
+        certificates = tuple(load_certificate(c) for c in trusted_issuer_certs)
+        if not certificates:
+            raise InvalidSecurityDescription(
+                "R27",
+                "CertSignedSamlAuthenticator has no trusted issuer certificates, so it could accept nothing.",
+                "pass the certificate(s) of the issuers (STS) you trust as trusted_issuer_certs.",
+            )
+        if saml_validator is not None and not callable(saml_validator):
+            raise TypeError("saml_validator must be callable: f(assertion) raising to reject")
+        self.trusted_issuer_certs = certificates
+        self.saml_validator = saml_validator
+        self.audiences = tuple(audiences)
+        self._trusted = TrustedIssuers(certificates)
+        self._decrypter = _make_decrypter(decryption_cert) if decryption_cert is not None else None
+        self._replay = replay_cache or ReplayCache()
+
+    def authenticate(
+        self, token: etree._Element, document: etree._Element, context: AuthenticationContext
+    ) -> SamlAssertion:
+        if token.tag in _ENCRYPTED:
+            token = self._decrypt(token, context)
+            document = token
+        if not is_assertion(token):
+            raise _reject(FaultCode.UNSUPPORTED_SECURITY_TOKEN, "not-saml", f"token {token.tag!r}")
+        for node in token.iter(etree.Comment, etree.ProcessingInstruction):
+            raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "comment-in-assertion", f"{node!r}")
+        try:
+            identifier = assertion_id(token)
+        except SamlFormatError as exc:
+            raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "malformed-assertion", str(exc)) from None
+        certificate = verify_assertion_signature(
+            token, identifier, document, self._trusted, context.allow_sha1
+        )
+        try:
+            assertion = read_assertion(token, certificate)
+        except SamlFormatError as exc:
+            raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "malformed-assertion", str(exc)) from None
+        self._check_conditions(assertion, context)
+        self._check_confirmation(assertion, context)
+        self._check_one_time_use(assertion, context)
+        self._run_validator(assertion)
+        return assertion
+
+    def _decrypt(self, token: etree._Element, context: AuthenticationContext) -> etree._Element:
+        if self._decrypter is None:
+            raise _reject(
+                FaultCode.SECURITY_TOKEN_UNAVAILABLE, "no-decryption-cert", "encrypted assertion, no decryption_cert"
+            )
+        from .decryption import DecryptionFailed
+
+        try:
+            return self._decrypter.decrypt(token, context.limits)
+        except DecryptionFailed:
+            raise _reject(FaultCode.FAILED_CHECK, "decryption", "the assertion could not be decrypted") from None
+
+    def _check_conditions(self, assertion: SamlAssertion, context: AuthenticationContext) -> None:
+        conditions = [c for c in assertion.element if etree.QName(c).localname == "Conditions"]
+        if len(conditions) > 1:
+            raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "malformed-assertion", "more than one Conditions")
+        for condition in conditions[0] if conditions else ():
+            if isinstance(condition.tag, str) and condition.tag not in _KNOWN_CONDITIONS:
+                raise _reject(FaultCode.FAILED_AUTHENTICATION, "unknown-condition", condition.tag)
+        now, skew = context.now, context.clock_skew
+        if assertion.not_before is not None and now + skew < assertion.not_before:
+            raise _reject(FaultCode.FAILED_AUTHENTICATION, "not-yet-valid", f"NotBefore {assertion.not_before}")
+        if assertion.not_on_or_after is not None and now - skew >= assertion.not_on_or_after:
+            raise _reject(FaultCode.FAILED_AUTHENTICATION, "expired", f"NotOnOrAfter {assertion.not_on_or_after}")
+        if self.audiences:
+            self._check_audience(assertion)
+
+    def _check_audience(self, assertion: SamlAssertion) -> None:
+        """Every AudienceRestriction must name one of ours (restrictions are ANDed)."""
+        restriction_tags = (f"{{{ns.SAML2}}}AudienceRestriction", f"{{{ns.SAML1}}}AudienceRestrictionCondition")
+        restrictions = [r for r in assertion.element.iterfind("./*/*") if r.tag in restriction_tags]
+        if not restrictions:
+            raise _reject(FaultCode.FAILED_AUTHENTICATION, "no-audience", "assertion has no audience restriction")
+        for restriction in restrictions:
+            named = {(a.text or "").strip() for a in restriction if etree.QName(a).localname == "Audience"}
+            if not named.intersection(self.audiences):
+                raise _reject(FaultCode.FAILED_AUTHENTICATION, "wrong-audience", f"audiences {sorted(named)}")
+
+    def _check_confirmation(self, assertion: SamlAssertion, context: AuthenticationContext) -> None:
+        method = assertion.confirmation_method
+        if method in HOLDER_OF_KEY:
+            # Proof of possession is not verified yet, so such a token proves nothing here.
+            raise _reject(FaultCode.FAILED_AUTHENTICATION, "holder-of-key-without-proof", method or "")
+        if method not in BEARER:
+            raise _reject(FaultCode.FAILED_AUTHENTICATION, "confirmation-method", f"method {method!r}")
+        expiry = assertion.confirmation_not_on_or_after
+        if expiry is not None and context.now - context.clock_skew >= expiry:
+            raise _reject(FaultCode.FAILED_AUTHENTICATION, "expired", f"confirmation NotOnOrAfter {expiry}")
+
+    def _check_one_time_use(self, assertion: SamlAssertion, context: AuthenticationContext) -> None:
+        if not assertion.one_time_use:
+            return
+        expires = assertion.not_on_or_after or context.now + timedelta(hours=1)
+        key = f"{assertion.issuer}\x00{assertion.id}"
+        if not self._replay.first_use(key, expires + context.clock_skew, context.now):
+            raise _reject(FaultCode.FAILED_AUTHENTICATION, "replay", f"OneTimeUse assertion {assertion.id} seen before")
+
+    def _run_validator(self, assertion: SamlAssertion) -> None:
+        if self.saml_validator is None:
+            return
+        try:
+            verdict = self.saml_validator(assertion)
+        except Exception as exc:  # the application's callback: any failure rejects (R61)
+            log.info("saml_validator rejected assertion %s: %r", assertion.id, exc)
+            raise _reject(FaultCode.FAILED_AUTHENTICATION, "validator-rejected", repr(exc)) from None
+        if verdict is False:
+            raise _reject(FaultCode.FAILED_AUTHENTICATION, "validator-rejected", "saml_validator returned False")
+
+
+def _make_decrypter(source: DecryptionCertSource) -> AssertionDecrypter:
+    from .decryption import AssertionDecrypter
+
+    if isinstance(source, CertCredential):
+        if source.key_file is None:
+            raise ValueError("decryption_cert needs key_file: decrypting takes the private key")
+        key = load_private_key(source.key_file)
+    else:
+        key = load_private_key(source[1])
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise TypeError("decryption_cert must hold an RSA key (XML encryption key transport is RSA-OAEP)")
+    return AssertionDecrypter(key)

@@ -1,0 +1,109 @@
+"""SecurityDescription: the bindings and channel-wide properties that secure one endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from . import rules
+from .algorithms import SecurityAlgorithmSuite, suite_allows_sha1
+from .bindings import SecurityBinding
+from .enums import (
+    ChannelBinding,
+    ProtectionLevel,
+    SecurityAlgorithmSuiteName,
+    SecurityHeaderLayout,
+    SecurityHeaderVersion,
+    SecurityProperty,
+    SecurityTimestampUsage,
+    Side,
+)
+
+B = TypeVar("B", bound=SecurityBinding)
+
+_FIVE_MINUTES = timedelta(minutes=5)
+DEFAULTS: Mapping[SecurityProperty, Any] = {
+    SecurityProperty.MAX_ALLOWED_LATENCY: _FIVE_MINUTES,
+    SecurityProperty.TIMESTAMP_VALIDITY_DURATION: _FIVE_MINUTES,
+    SecurityProperty.MAX_ALLOWED_CLOCK_SKEW: _FIVE_MINUTES,
+    SecurityProperty.TIMESTAMP_USAGE: SecurityTimestampUsage.ALWAYS,
+    SecurityProperty.SECURITY_HEADER_LAYOUT: SecurityHeaderLayout.STRICT,
+    SecurityProperty.SECURITY_HEADER_VERSION: SecurityHeaderVersion.V1_1,
+}
+
+
+class SecurityDescription:
+    """WS_SECURITY_DESCRIPTION.
+
+    Rules that hold whatever the side or channel are checked here at construction; the rest
+    when an adapter calls :meth:`validate` with its side and channel. Both raise
+    :class:`wsbind.InvalidSecurityDescription` naming the rule and the fix.
+    """
+
+    def __init__(
+        self,
+        bindings: Iterable[SecurityBinding],
+        properties: Mapping[SecurityProperty | int, Any] | None = None,
+    ) -> None:
+        self.bindings: tuple[SecurityBinding, ...] = tuple(bindings)
+        self.properties: dict[SecurityProperty | int, Any] = dict(properties or {})
+        rules.check_description(self)
+
+    def validate(self, side: Side, channel: ChannelBinding) -> None:
+        """Check every creation-time rule for a channel (client) or listener (server)."""
+        rules.check_description(self, Side(side), ChannelBinding(channel))
+
+    # -- lookups -------------------------------------------------------------------------
+
+    def find(self, binding_class: type[B]) -> B | None:
+        """The first binding of this class, or None."""
+        for binding in self.bindings:
+            if isinstance(binding, binding_class):
+                return binding
+        return None
+
+    def find_all(self, binding_class: type[B]) -> Sequence[B]:
+        return [b for b in self.bindings if isinstance(b, binding_class)]
+
+    def get(self, prop: SecurityProperty) -> Any:
+        """A property's value, or its default (None where WWSAPI has no fixed default)."""
+        if prop in self.properties:
+            return self.properties[prop]
+        return DEFAULTS.get(prop)
+
+    @property
+    def protection_level_is_explicitly_none(self) -> bool:
+        return self.properties.get(SecurityProperty.TRANSPORT_PROTECTION_LEVEL) == ProtectionLevel.NONE
+
+    @property
+    def max_allowed_latency(self) -> timedelta:
+        return self.get(SecurityProperty.MAX_ALLOWED_LATENCY)  # type: ignore[no-any-return]
+
+    @property
+    def timestamp_validity_duration(self) -> timedelta:
+        return self.get(SecurityProperty.TIMESTAMP_VALIDITY_DURATION)  # type: ignore[no-any-return]
+
+    @property
+    def max_allowed_clock_skew(self) -> timedelta:
+        return self.get(SecurityProperty.MAX_ALLOWED_CLOCK_SKEW)  # type: ignore[no-any-return]
+
+    @property
+    def timestamp_usage(self) -> SecurityTimestampUsage:
+        return SecurityTimestampUsage(self.get(SecurityProperty.TIMESTAMP_USAGE))
+
+    @property
+    def header_layout(self) -> SecurityHeaderLayout:
+        return SecurityHeaderLayout(self.get(SecurityProperty.SECURITY_HEADER_LAYOUT))
+
+    @property
+    def allows_sha1(self) -> bool:
+        suite: SecurityAlgorithmSuite | None = self.properties.get(SecurityProperty.ALGORITHM_SUITE)
+        name: SecurityAlgorithmSuiteName | None = self.properties.get(
+            SecurityProperty.ALGORITHM_SUITE_NAME
+        )
+        return suite_allows_sha1(suite, name)
+
+    def __repr__(self) -> str:
+        names = ", ".join(type(b).__name__ for b in self.bindings)
+        return f"SecurityDescription([{names}], properties={self.properties!r})"

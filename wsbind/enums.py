@@ -1,0 +1,284 @@
+"""WWSAPI enumerations, with the numeric values of webservices.h."""
+
+from __future__ import annotations
+
+from enum import IntEnum, IntFlag
+
+
+class SecurityBindingType(IntEnum):
+    SSL_TRANSPORT = 1
+    TCP_SSPI_TRANSPORT = 2
+    HTTP_HEADER_AUTH = 3
+    USERNAME_MESSAGE = 4
+    KERBEROS_APREQ_MESSAGE = 5
+    XML_TOKEN_MESSAGE = 6
+    SAML_MESSAGE = 7
+    SECURITY_CONTEXT_MESSAGE = 8
+    NAMEDPIPE_SSPI_TRANSPORT = 9
+
+
+class ChannelBinding(IntEnum):
+    HTTP = 0
+    TCP = 1
+    UDP = 2
+    CUSTOM = 3
+    NAMEDPIPE = 4
+
+
+class Side(IntEnum):
+    """Which end a description secures: a channel (client) or a listener (server)."""
+
+    CLIENT = 1
+    SERVER = 2
+
+
+class MessageSecurityUsage(IntEnum):
+    SUPPORTING = 1
+
+
+class SamlAuthenticatorType(IntEnum):
+    CERT_SIGNED = 1
+
+
+class SecurityKeyHandleType(IntEnum):
+    RAW_SYMMETRIC = 1
+    NCRYPT_ASYMMETRIC = 2
+    CAPI_ASYMMETRIC = 3
+
+
+class ProtectionLevel(IntEnum):
+    NONE = 1
+    SIGN = 2
+    SIGN_AND_ENCRYPT = 3
+
+
+class SecurityProperty(IntEnum):
+    """WS_SECURITY_PROPERTY_ID: the channel-wide properties of a description."""
+
+    TRANSPORT_PROTECTION_LEVEL = 1
+    ALGORITHM_SUITE = 2
+    ALGORITHM_SUITE_NAME = 3
+    MAX_ALLOWED_LATENCY = 4
+    TIMESTAMP_VALIDITY_DURATION = 5
+    MAX_ALLOWED_CLOCK_SKEW = 6
+    TIMESTAMP_USAGE = 7
+    SECURITY_HEADER_LAYOUT = 8
+    SECURITY_HEADER_VERSION = 9
+    EXTENDED_PROTECTION_POLICY = 10
+    EXTENDED_PROTECTION_SCENARIO = 11
+    SERVICE_IDENTITIES = 12
+
+
+class SecurityBindingProperty(IntEnum):
+    """WS_SECURITY_BINDING_PROPERTY_ID: the per-binding properties."""
+
+    REQUIRE_SSL_CLIENT_CERT = 1
+    WINDOWS_INTEGRATED_AUTH_PACKAGE = 2
+    REQUIRE_SERVER_AUTH = 3
+    ALLOW_ANONYMOUS_CLIENTS = 4
+    ALLOWED_IMPERSONATION_LEVEL = 5
+    HTTP_HEADER_AUTH_SCHEME = 6
+    HTTP_HEADER_AUTH_TARGET = 7
+    HTTP_HEADER_AUTH_BASIC_REALM = 8
+    HTTP_HEADER_AUTH_DIGEST_REALM = 9
+    HTTP_HEADER_AUTH_DIGEST_DOMAIN = 10
+    SECURITY_CONTEXT_KEY_SIZE = 11
+    SECURITY_CONTEXT_KEY_ENTROPY_MODE = 12
+    MESSAGE_PROPERTIES = 13
+    SECURITY_CONTEXT_MAX_PENDING_CONTEXTS = 14
+    SECURITY_CONTEXT_MAX_ACTIVE_CONTEXTS = 15
+    SECURE_CONVERSATION_VERSION = 16
+    SECURITY_CONTEXT_SUPPORT_RENEW = 17
+    SECURITY_CONTEXT_RENEWAL_INTERVAL = 18
+    SECURITY_CONTEXT_ROLLOVER_INTERVAL = 19
+    CERT_FAILURES_TO_IGNORE = 20
+    DISABLE_CERT_REVOCATION_CHECK = 21
+    DISALLOWED_SECURE_PROTOCOLS = 22
+    CERTIFICATE_VALIDATION_CALLBACK_CONTEXT = 23
+
+
+class MessageProperty(IntEnum):
+    """The security-related WS_MESSAGE_PROPERTY_ID values."""
+
+    USERNAME = 14
+    ENCODED_CERT = 15
+    TRANSPORT_SECURITY_WINDOWS_TOKEN = 16
+    HTTP_HEADER_AUTH_WINDOWS_TOKEN = 17
+    MESSAGE_SECURITY_WINDOWS_TOKEN = 18
+    SAML_ASSERTION = 19
+    SECURITY_CONTEXT = 20
+    PROTECTION_LEVEL = 21
+
+
+class SecurityTimestampUsage(IntEnum):
+    ALWAYS = 1
+    NEVER = 2
+    REQUESTS_ONLY = 3
+
+
+class SecurityHeaderLayout(IntEnum):
+    STRICT = 1
+    LAX = 2
+    LAX_WITH_TIMESTAMP_FIRST = 3
+    LAX_WITH_TIMESTAMP_LAST = 4
+
+
+class SecurityHeaderVersion(IntEnum):
+    V1_0 = 1
+    V1_1 = 2
+
+
+class ExtendedProtectionPolicy(IntEnum):
+    NEVER = 1
+    WHEN_SUPPORTED = 2
+    ALWAYS = 3
+
+
+class ExtendedProtectionScenario(IntEnum):
+    BOUND_SERVER = 1
+    TERMINATED_SSL = 2
+
+
+class SecurityAlgorithmSuiteName(IntEnum):
+    BASIC256 = 1
+    BASIC192 = 2
+    BASIC128 = 3
+    BASIC256_RSA15 = 4
+    BASIC192_RSA15 = 5
+    BASIC128_RSA15 = 6
+    BASIC256_SHA256 = 7
+    BASIC192_SHA256 = 8
+    BASIC128_SHA256 = 9
+    BASIC256_SHA256_RSA15 = 10
+    BASIC192_SHA256_RSA15 = 11
+    BASIC128_SHA256_RSA15 = 12
+
+    @property
+    def uses_sha1_digest(self) -> bool:
+        return "SHA256" not in self.name
+
+
+class SecurityAlgorithmId(IntEnum):
+    DEFAULT = 0
+    C14N_EXCLUSIVE = 1
+    C14N_EXCLUSIVE_WITH_COMMENTS = 2
+    DIGEST_SHA1 = 3
+    DIGEST_SHA_256 = 4
+    DIGEST_SHA_384 = 5
+    DIGEST_SHA_512 = 6
+    HMAC_SHA1 = 7
+    HMAC_SHA_256 = 8
+    HMAC_SHA_384 = 9
+    HMAC_SHA_512 = 10
+    ASYMMETRIC_RSA_SHA1 = 11
+    ASYMMETRIC_DSA_SHA1 = 12
+    ASYMMETRIC_RSA_SHA_256 = 13
+    ASYMMETRIC_RSA_SHA_384 = 14
+    ASYMMETRIC_RSA_SHA_512 = 15
+    ASYMMETRIC_RSA_1_5 = 16
+    ASYMMETRIC_RSA_OAEP = 17
+    KEY_DERIVATION_P_SHA1 = 18
+
+
+class WindowsIntegratedAuthPackage(IntEnum):
+    KERBEROS = 1
+    NTLM = 2
+    SPNEGO = 3
+
+
+class ImpersonationLevel(IntEnum):
+    """SECURITY_IMPERSONATION_LEVEL (winnt.h)."""
+
+    ANONYMOUS = 0
+    IDENTIFICATION = 1
+    IMPERSONATION = 2
+    DELEGATION = 3
+
+
+class HttpHeaderAuthScheme(IntFlag):
+    NONE = 0x1
+    BASIC = 0x2
+    DIGEST = 0x4
+    NTLM = 0x8
+    NEGOTIATE = 0x10
+    PASSPORT = 0x20
+
+
+class HttpHeaderAuthTarget(IntEnum):
+    SERVICE = 1
+    PROXY = 2
+
+
+class CertFailure(IntFlag):
+    CN_MISMATCH = 0x1
+    INVALID_DATE = 0x2
+    UNTRUSTED_ROOT = 0x4
+    WRONG_USAGE = 0x8
+    REVOCATION_OFFLINE = 0x10
+
+
+class SecureProtocol(IntFlag):
+    SSL2 = 0x1
+    SSL3 = 0x2
+    TLS1_0 = 0x4
+    TLS1_1 = 0x8
+    TLS1_2 = 0x10
+
+
+class TrustVersion(IntEnum):
+    FEBRUARY_2005 = 1
+    V1_3 = 2
+
+
+class SecureConversationVersion(IntEnum):
+    FEBRUARY_2005 = 1
+    V1_3 = 2
+
+
+class RequestSecurityTokenAction(IntEnum):
+    ISSUE = 1
+    NEW_CONTEXT = 2
+    RENEW_CONTEXT = 3
+
+
+class SecurityKeyType(IntEnum):
+    NONE = 1
+    SYMMETRIC = 2
+    ASYMMETRIC = 3
+
+
+class SecurityKeyEntropyMode(IntEnum):
+    CLIENT_ONLY = 1
+    SERVER_ONLY = 2
+    COMBINED = 3
+
+
+class SecurityTokenReferenceMode(IntEnum):
+    LOCAL_ID = 1
+    XML_BUFFER = 2
+    CERT_THUMBPRINT = 3
+    SECURITY_CONTEXT_ID = 4
+    SAML_ASSERTION_ID = 5
+
+
+class XmlSecurityTokenProperty(IntEnum):
+    ATTACHED_REFERENCE = 1
+    UNATTACHED_REFERENCE = 2
+    VALID_FROM_TIME = 3
+    VALID_TILL_TIME = 4
+
+
+class CertCredentialType(IntEnum):
+    SUBJECT_NAME = 1
+    THUMBPRINT = 2
+    CUSTOM = 3
+
+
+class WindowsIntegratedAuthCredentialType(IntEnum):
+    STRING = 1
+    DEFAULT = 2
+    OPAQUE = 3
+
+
+class UsernameCredentialType(IntEnum):
+    STRING = 1

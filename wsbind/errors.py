@@ -1,0 +1,87 @@
+"""Exceptions. Everything wsbind raises derives from :class:`WsBindError`."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class WsBindError(Exception):
+    """Root of every error wsbind raises."""
+
+
+class InvalidSecurityDescription(WsBindError, ValueError):
+    """A description breaks a creation-time rule; the message names it ("R18: ...")."""
+
+    def __init__(self, rule: str, problem: str, fix: str) -> None:
+        self.rule = rule
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"{rule}: {problem} Fix: {fix}")
+
+
+class UnsupportedBinding(WsBindError):
+    """The binding is valid in the model but this adapter cannot carry it."""
+
+
+class InvalidToken(WsBindError, ValueError):
+    """create_xml_security_token was given something that is not a usable token (R47-R51)."""
+
+    def __init__(self, rule: str, problem: str) -> None:
+        self.rule = rule
+        super().__init__(f"{rule}: {problem}")
+
+
+class TokenFreed(WsBindError):
+    """The token was freed with free_security_token and its key material is gone."""
+
+
+class InsecureTransport(WsBindError):
+    """A token would have been sent over a channel that does not protect it (R30)."""
+
+
+class MessagePropertyUnavailable(WsBindError, LookupError):
+    """The message property does not apply to this channel's security (R59)."""
+
+
+class FaultCode(str, Enum):
+    """The WS-Security 1.x fault codes (local names in the wsse namespace)."""
+
+    UNSUPPORTED_SECURITY_TOKEN = "UnsupportedSecurityToken"
+    UNSUPPORTED_ALGORITHM = "UnsupportedAlgorithm"
+    INVALID_SECURITY = "InvalidSecurity"
+    INVALID_SECURITY_TOKEN = "InvalidSecurityToken"
+    FAILED_AUTHENTICATION = "FailedAuthentication"
+    FAILED_CHECK = "FailedCheck"
+    SECURITY_TOKEN_UNAVAILABLE = "SecurityTokenUnavailable"
+    MESSAGE_EXPIRED = "MessageExpired"
+
+    @property
+    def generic_message(self) -> str:
+        """The fault string sent to the peer: the spec's wording, never a detail."""
+        return _GENERIC_MESSAGES[self]
+
+
+_GENERIC_MESSAGES = {
+    FaultCode.UNSUPPORTED_SECURITY_TOKEN: "An unsupported token was provided",
+    FaultCode.UNSUPPORTED_ALGORITHM: "An unsupported signature or encryption algorithm was used",
+    FaultCode.INVALID_SECURITY: "An error was discovered processing the <wsse:Security> header",
+    FaultCode.INVALID_SECURITY_TOKEN: "An invalid security token was provided",
+    FaultCode.FAILED_AUTHENTICATION: "The security token could not be authenticated or authorized",
+    FaultCode.FAILED_CHECK: "The signature or decryption was invalid",
+    FaultCode.SECURITY_TOKEN_UNAVAILABLE: "Referenced security token could not be retrieved",
+    FaultCode.MESSAGE_EXPIRED: "The message has expired",
+}
+
+
+class SecurityVerificationError(WsBindError):
+    """An incoming message failed verification.
+
+    ``fault_code`` is what the peer sees (with its generic message); ``reason`` is a short
+    machine-readable word for logs and tests; ``detail`` is for the log only.
+    """
+
+    def __init__(self, fault_code: FaultCode, reason: str, detail: str = "") -> None:
+        self.fault_code = fault_code
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"{fault_code.value} ({reason}){': ' + detail if detail else ''}")

@@ -1,0 +1,182 @@
+"""SamlAssertion: a read-only view of a validated SAML 1.1 or 2.0 assertion.
+
+Reading is separate from validating: ``read_assertion`` only extracts fields and refuses
+shapes it cannot read unambiguously; the authenticator decides whether to trust them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NoReturn
+
+from cryptography import x509
+from lxml import etree
+
+from . import namespaces as ns
+from .timeutil import parse_xs_datetime
+
+
+class SamlFormatError(ValueError):
+    """The element is not a SAML assertion we can read unambiguously."""
+
+
+@dataclass(frozen=True)
+class SamlAssertion:
+    """What the service method sees (MessageProperty.SAML_ASSERTION)."""
+
+    version: str
+    id: str
+    issuer: str
+    issue_instant: datetime
+    subject_name_id: str | None
+    subject_name_format: str | None
+    confirmation_method: str | None
+    not_before: datetime | None
+    not_on_or_after: datetime | None
+    audiences: tuple[str, ...]
+    attributes: Mapping[str, tuple[str, ...]]
+    element: etree._Element = field(repr=False, compare=False)
+    signing_certificate: x509.Certificate | None = field(default=None, repr=False, compare=False)
+    confirmation_not_on_or_after: datetime | None = field(default=None, repr=False)
+    one_time_use: bool = False
+
+    @property
+    def xml(self) -> bytes:
+        """The assertion element serialized on its own, with the namespaces it uses."""
+        return etree.tostring(self.element)
+
+
+def is_assertion(element: etree._Element) -> bool:
+    return element.tag in (f"{{{ns.SAML2}}}Assertion", f"{{{ns.SAML1}}}Assertion")
+
+
+def assertion_id(element: etree._Element) -> str:
+    """The ID the assertion's signature must reference (ID in 2.0, AssertionID in 1.1)."""
+    name = "ID" if element.tag == f"{{{ns.SAML2}}}Assertion" else "AssertionID"
+    value = element.get(name)
+    if not value:
+        raise SamlFormatError(f"assertion has no {name}")
+    return value
+
+
+def _text(element: etree._Element | None) -> str | None:
+    if element is None:
+        return None
+    return (element.text or "").strip()
+
+
+def _one(parent: etree._Element, path: str, required: bool = False) -> etree._Element | None:
+    found = parent.findall(path)
+    if len(found) > 1:
+        raise SamlFormatError(f"more than one {path}")
+    if required and not found:
+        raise SamlFormatError(f"missing {path}")
+    return found[0] if found else None
+
+
+def _time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_xs_datetime(value)
+    except ValueError as exc:
+        raise SamlFormatError(str(exc)) from None
+
+
+def read_assertion(
+    element: etree._Element, signing_certificate: x509.Certificate | None = None
+) -> SamlAssertion:
+    """Extract the fields of a SAML 1.1 or 2.0 assertion element."""
+    if element.tag == f"{{{ns.SAML2}}}Assertion":
+        return _read_saml2(element, signing_certificate)
+    if element.tag == f"{{{ns.SAML1}}}Assertion":
+        return _read_saml11(element, signing_certificate)
+    raise SamlFormatError(f"not a SAML assertion: {element.tag}")
+
+
+def _read_saml2(a: etree._Element, cert: x509.Certificate | None) -> SamlAssertion:
+    s = f"{{{ns.SAML2}}}"
+    if a.get("Version") != "2.0":
+        raise SamlFormatError("SAML 2.0 assertion without Version='2.0'")
+    issuer = _text(_one(a, f"{s}Issuer", required=True)) or ""
+    subject = _one(a, f"{s}Subject")
+    name_id = _one(subject, f"{s}NameID") if subject is not None else None
+    confirmations = subject.findall(f"{s}SubjectConfirmation") if subject is not None else []
+    if len(confirmations) > 1:
+        raise SamlFormatError("more than one SubjectConfirmation")
+    method = confirmations[0].get("Method") if confirmations else None
+    data = _one(confirmations[0], f"{s}SubjectConfirmationData") if confirmations else None
+    conditions = _one(a, f"{s}Conditions")
+    audiences: list[str] = []
+    one_time_use = False
+    if conditions is not None:
+        for restriction in conditions.findall(f"{s}AudienceRestriction"):
+            audiences.extend(_text(x) or "" for x in restriction.findall(f"{s}Audience"))
+        one_time_use = conditions.find(f"{s}OneTimeUse") is not None
+    attributes: dict[str, tuple[str, ...]] = {}
+    for attribute in a.iterfind(f"{s}AttributeStatement/{s}Attribute"):
+        name = attribute.get("Name") or ""
+        values = tuple(_text(v) or "" for v in attribute.findall(f"{s}AttributeValue"))
+        attributes[name] = attributes.get(name, ()) + values
+    return SamlAssertion(
+        version="2.0",
+        id=assertion_id(a),
+        issuer=issuer,
+        issue_instant=_time(a.get("IssueInstant")) or _missing("IssueInstant"),
+        subject_name_id=_text(name_id),
+        subject_name_format=name_id.get("Format") if name_id is not None else None,
+        confirmation_method=method,
+        not_before=_time(conditions.get("NotBefore")) if conditions is not None else None,
+        not_on_or_after=_time(conditions.get("NotOnOrAfter")) if conditions is not None else None,
+        audiences=tuple(audiences),
+        attributes=attributes,
+        element=a,
+        signing_certificate=cert,
+        confirmation_not_on_or_after=_time(data.get("NotOnOrAfter")) if data is not None else None,
+        one_time_use=one_time_use,
+    )
+
+
+def _read_saml11(a: etree._Element, cert: x509.Certificate | None) -> SamlAssertion:
+    s = f"{{{ns.SAML1}}}"
+    if a.get("MajorVersion") != "1" or a.get("MinorVersion") not in ("0", "1"):
+        raise SamlFormatError("SAML 1.x assertion with an unknown MajorVersion/MinorVersion")
+    subjects = a.findall(f".//{s}Subject")
+    identifiers = {(_text(x), x.get("Format")) for sub in subjects for x in sub.findall(f"{s}NameIdentifier")}
+    if len(identifiers) > 1:
+        raise SamlFormatError("statements name different subjects")
+    name_id, name_format = next(iter(identifiers)) if identifiers else (None, None)
+    methods = {_text(m) for sub in subjects for m in sub.iterfind(f"{s}SubjectConfirmation/{s}ConfirmationMethod")}
+    if len(methods) > 1:
+        raise SamlFormatError("more than one confirmation method")
+    conditions = _one(a, f"{s}Conditions")
+    audiences: list[str] = []
+    if conditions is not None:
+        for restriction in conditions.findall(f"{s}AudienceRestrictionCondition"):
+            audiences.extend(_text(x) or "" for x in restriction.findall(f"{s}Audience"))
+    attributes: dict[str, tuple[str, ...]] = {}
+    for attribute in a.iterfind(f"{s}AttributeStatement/{s}Attribute"):
+        name = attribute.get("AttributeName") or ""
+        values = tuple(_text(v) or "" for v in attribute.findall(f"{s}AttributeValue"))
+        attributes[name] = attributes.get(name, ()) + values
+    return SamlAssertion(
+        version="1.1",
+        id=assertion_id(a),
+        issuer=a.get("Issuer") or _missing("Issuer"),
+        issue_instant=_time(a.get("IssueInstant")) or _missing("IssueInstant"),
+        subject_name_id=name_id,
+        subject_name_format=name_format,
+        confirmation_method=next(iter(methods)) if methods else None,
+        not_before=_time(conditions.get("NotBefore")) if conditions is not None else None,
+        not_on_or_after=_time(conditions.get("NotOnOrAfter")) if conditions is not None else None,
+        audiences=tuple(audiences),
+        attributes=attributes,
+        element=a,
+        signing_certificate=cert,
+    )
+
+
+def _missing(what: str) -> NoReturn:
+    raise SamlFormatError(f"missing {what}")

@@ -1,0 +1,221 @@
+"""Verify the enveloped signature of a SAML assertion under a strict profile.
+
+The profile is checked on the tree before any cryptography runs: one ds:Signature, a direct
+child of the assertion; one Reference whose URI is "#" + the assertion's own ID, and that ID
+unique in the whole message; only enveloped and c14n transforms; algorithms from an allow-list.
+Only then does python-xmlsec verify, with a key taken from the trusted-issuer allow-list and
+never from KeyInfo. Anything outside the profile is rejected, not "tried".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import xmlsec
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from lxml import etree
+
+from . import namespaces as ns
+from .errors import FaultCode, SecurityVerificationError
+
+log = logging.getLogger("wsbind.signature")
+
+_DS = f"{{{ns.DS}}}"
+_C14N = frozenset({ns.C14N_EXCLUSIVE, ns.C14N_INCLUSIVE})
+_TRANSFORMS = frozenset({ns.ENVELOPED, ns.C14N_EXCLUSIVE, ns.C14N_INCLUSIVE})
+_STRONG_SIGNATURES = frozenset(
+    {ns.RSA_SHA256, ns.RSA_SHA384, ns.RSA_SHA512, ns.ECDSA_SHA256, ns.ECDSA_SHA384, ns.ECDSA_SHA512}
+)
+_STRONG_DIGESTS = frozenset({ns.SHA256, ns.SHA384, ns.SHA512})
+_ID_ATTRIBUTES = ("ID", "AssertionID", "Id", f"{{{ns.WSU}}}Id", f"{{{ns.XML}}}id")
+_EXC_INCLUSIVE_NAMESPACES = f"{{{ns.C14N_EXCLUSIVE}}}InclusiveNamespaces"
+
+
+def _invalid_token(reason: str, detail: str) -> SecurityVerificationError:
+    return SecurityVerificationError(FaultCode.INVALID_SECURITY_TOKEN, reason, detail)
+
+
+@dataclass(frozen=True)
+class TrustedIssuer:
+    certificate: x509.Certificate
+    der: bytes
+    key: xmlsec.Key
+
+
+class TrustedIssuers:
+    """The allow-list of issuer certificates, with their xmlsec keys loaded once."""
+
+    def __init__(self, certificates: Iterable[x509.Certificate]) -> None:
+        self.issuers: tuple[TrustedIssuer, ...] = tuple(
+            TrustedIssuer(
+                cert,
+                cert.public_bytes(serialization.Encoding.DER),
+                xmlsec.Key.from_memory(
+                    cert.public_bytes(serialization.Encoding.PEM), xmlsec.constants.KeyDataFormatCertPem
+                ),
+            )
+            for cert in certificates
+        )
+
+    def __len__(self) -> int:
+        return len(self.issuers)
+
+    def ordered_for(self, hinted: set[bytes]) -> Sequence[TrustedIssuer]:
+        """Trusted issuers, those whose certificate the message names first.
+
+        KeyInfo only orders the attempts; it never adds a key to try.
+        """
+        return sorted(self.issuers, key=lambda issuer: issuer.der not in hinted)
+
+    def names_any(self, hinted: set[bytes]) -> bool:
+        return any(issuer.der in hinted for issuer in self.issuers)
+
+
+def _hinted_certificates(signature: etree._Element) -> set[bytes]:
+    path = f"{_DS}KeyInfo/{_DS}X509Data/{_DS}X509Certificate"
+    return {_b64decode(c.text) for c in signature.iterfind(path)}
+
+
+def _b64decode(text: str | None) -> bytes:
+    import base64
+    import binascii
+
+    try:
+        return base64.b64decode("".join((text or "").split()), validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def count_id(document: etree._Element, value: str) -> int:
+    """How many elements in the document carry ``value`` in any ID-like attribute."""
+    return sum(
+        1
+        for element in document.iter()
+        if isinstance(element.tag, str) and any(element.get(a) == value for a in _ID_ATTRIBUTES)
+    )
+
+
+def _algorithm(element: etree._Element | None, what: str) -> str:
+    if element is None:
+        raise _invalid_token("signature-profile", f"missing {what}")
+    algorithm = element.get("Algorithm")
+    if not algorithm:
+        raise _invalid_token("signature-profile", f"{what} without Algorithm")
+    return algorithm
+
+
+def _only_child(parent: etree._Element, tag: str, what: str) -> etree._Element:
+    found = [c for c in parent if c.tag == tag]
+    if len(found) != 1:
+        raise _invalid_token("signature-profile", f"expected exactly one {what}, found {len(found)}")
+    return found[0]
+
+
+def check_profile(
+    assertion: etree._Element, assertion_id: str, document: etree._Element, allow_sha1: bool
+) -> etree._Element:
+    """Check the strict SAML signature profile; return the ds:Signature element."""
+    signatures = [e for e in assertion.iter(f"{_DS}Signature")]
+    if not signatures:
+        raise SecurityVerificationError(FaultCode.FAILED_AUTHENTICATION, "unsigned", "assertion has no signature")
+    if len(signatures) != 1 or signatures[0].getparent() is not assertion:
+        raise _invalid_token("signature-profile", "the assertion must hold exactly one enveloped ds:Signature")
+    signature = signatures[0]
+    allowed_signatures = _STRONG_SIGNATURES | ({ns.RSA_SHA1, ns.ECDSA_SHA1} if allow_sha1 else set())
+    allowed_digests = _STRONG_DIGESTS | ({ns.SHA1} if allow_sha1 else set())
+
+    children = [c for c in signature if isinstance(c.tag, str)]
+    names = [etree.QName(c).localname for c in children if c.tag.startswith(_DS)]
+    if len(names) != len(children) or names[:2] != ["SignedInfo", "SignatureValue"] or any(
+        n != "KeyInfo" for n in names[2:]
+    ) or len(names) > 3:
+        raise _invalid_token("signature-profile", f"unexpected ds:Signature children {names}")
+    signed_info = children[0]
+
+    c14n = _only_child(signed_info, f"{_DS}CanonicalizationMethod", "CanonicalizationMethod")
+    if _algorithm(c14n, "CanonicalizationMethod") not in _C14N:
+        raise _invalid_token("algorithm", f"canonicalization {c14n.get('Algorithm')!r} is not allowed")
+    _only_inclusive_namespaces(c14n)
+    method = _only_child(signed_info, f"{_DS}SignatureMethod", "SignatureMethod")
+    if _algorithm(method, "SignatureMethod") not in allowed_signatures:
+        raise _invalid_token("algorithm", f"signature method {method.get('Algorithm')!r} is not allowed")
+    if len(method):
+        raise _invalid_token("signature-profile", "SignatureMethod must be empty (no HMACOutputLength)")
+    reference = _only_child(signed_info, f"{_DS}Reference", "Reference")
+    if len([c for c in signed_info if isinstance(c.tag, str)]) != 3:
+        raise _invalid_token("signature-profile", "SignedInfo holds unexpected elements")
+
+    if reference.get("URI") != f"#{assertion_id}":
+        raise _invalid_token("reference", "the Reference does not point at the assertion's own ID")
+    if count_id(document, assertion_id) != 1:
+        raise _invalid_token("duplicate-id", "the assertion's ID is not unique in the message")
+    transforms_parent = [c for c in reference if c.tag == f"{_DS}Transforms"]
+    transforms = transforms_parent[0].findall(f"{_DS}Transform") if transforms_parent else []
+    if len(transforms_parent) > 1 or (transforms_parent and len(transforms_parent[0]) != len(transforms)):
+        raise _invalid_token("signature-profile", "malformed Transforms")
+    algorithms = [_algorithm(t, "Transform") for t in transforms]
+    if ns.ENVELOPED not in algorithms or len(algorithms) > 2 or not set(algorithms) <= _TRANSFORMS:
+        raise _invalid_token("algorithm", f"transforms {algorithms} are outside the SAML profile")
+    for transform in transforms:
+        _only_inclusive_namespaces(transform)
+    digest = _only_child(reference, f"{_DS}DigestMethod", "DigestMethod")
+    if _algorithm(digest, "DigestMethod") not in allowed_digests:
+        raise _invalid_token("algorithm", f"digest {digest.get('Algorithm')!r} is not allowed")
+    return signature
+
+
+def _only_inclusive_namespaces(element: etree._Element) -> None:
+    for child in element:
+        if child.tag != _EXC_INCLUSIVE_NAMESPACES or element.get("Algorithm") != ns.C14N_EXCLUSIVE:
+            raise _invalid_token("signature-profile", f"unexpected content in {etree.QName(element).localname}")
+
+
+def verify_assertion_signature(
+    assertion: etree._Element,
+    assertion_id: str,
+    document: etree._Element,
+    trusted: TrustedIssuers,
+    allow_sha1: bool,
+) -> x509.Certificate:
+    """Verify under the strict profile; return the trusted certificate that verified."""
+    signature = check_profile(assertion, assertion_id, document, allow_sha1)
+    id_attribute = "ID" if assertion.tag == f"{{{ns.SAML2}}}Assertion" else "AssertionID"
+    xmlsec.tree.add_ids(assertion, [id_attribute])
+    hinted = _hinted_certificates(signature)
+    for issuer in trusted.ordered_for(hinted):
+        context = xmlsec.SignatureContext()
+        context.key = issuer.key
+        _restrict(context)
+        try:
+            context.verify(signature)
+        except xmlsec.Error as exc:
+            log.debug("signature did not verify with %s: %s", issuer.certificate.subject, exc)
+            continue
+        return issuer.certificate
+    if hinted and not trusted.names_any(hinted):
+        # Signed by a certificate outside the allow-list: an authentication failure, not tampering.
+        raise SecurityVerificationError(
+            FaultCode.FAILED_AUTHENTICATION, "untrusted-issuer", "signed by a certificate not in the allow-list"
+        )
+    raise SecurityVerificationError(
+        FaultCode.FAILED_CHECK, "signature", "no trusted issuer certificate verifies the assertion"
+    )
+
+
+def _restrict(context: xmlsec.SignatureContext) -> None:
+    """Tell libxmlsec itself to refuse anything outside the profile (defence in depth)."""
+    c = xmlsec.constants
+    for transform in (c.TransformExclC14N, c.TransformInclC14N):
+        context.enable_signature_transform(transform)
+        context.enable_reference_transform(transform)
+    context.enable_reference_transform(c.TransformEnveloped)
+    for transform in (
+        c.TransformSha1, c.TransformSha256, c.TransformSha384, c.TransformSha512,
+        c.TransformRsaSha1, c.TransformRsaSha256, c.TransformRsaSha384, c.TransformRsaSha512,
+        c.TransformEcdsaSha1, c.TransformEcdsaSha256, c.TransformEcdsaSha384, c.TransformEcdsaSha512,
+    ):
+        context.enable_signature_transform(transform)
+        context.enable_reference_transform(transform)

@@ -1,0 +1,38 @@
+"""xs:dateTime as WS-Security and SAML use it: always with a zone, always compared in UTC."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+_XS_DATETIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,12}))?(Z|[+-]\d{2}:\d{2})", re.ASCII
+)
+
+
+def parse_xs_datetime(text: str | None) -> datetime:
+    """Parse a zoned xs:dateTime; anything else (no zone, junk, out of range) is ValueError."""
+    if text is None:
+        raise ValueError("missing time value")
+    match = _XS_DATETIME.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"not a zoned xs:dateTime: {text[:40]!r}")
+    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    fraction = (match.group(7) or "0")[:6].ljust(6, "0")
+    zone = match.group(8)
+    offset = timedelta(0)
+    if zone != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        offset = sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+    value = datetime(year, month, day, hour, minute, second, int(fraction), tzinfo=timezone(offset))
+    return value.astimezone(timezone.utc)
+
+
+def format_xs_datetime(value: datetime) -> str:
+    """UTC with milliseconds and a Z, the form WS-Security timestamps use."""
+    utc = value.astimezone(timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
