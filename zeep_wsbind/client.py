@@ -20,6 +20,20 @@ from .plugin import SecurityPlugin
 Verify = bool | str
 
 
+class _PinnedTrustSession(requests.Session):
+    """A Session whose ``verify`` is not overridden by REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE.
+
+    requests lets those variables win over ``session.verify`` when a call passes no verify of
+    its own (as zeep's calls do), silently swapping the trust anchors the description chose.
+    """
+
+    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
+        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if verify is None:
+            settings["verify"] = self.verify
+        return settings
+
+
 def _client_cert(description: SecurityDescription) -> tuple[str, str] | str | None:
     ssl = description.find(SslTransportSecurityBinding)
     credential = ssl.local_cert_credential if ssl is not None else None
@@ -61,7 +75,7 @@ def secure_client(
     """A ``zeep.Client`` with TLS verification, client certificate, Basic auth and
     SecurityPlugin set up from ``description``. ``verify`` is a CA bundle path or a bool."""
     plugin = SecurityPlugin(description)
-    session = requests.Session()
+    session = _PinnedTrustSession()
     session.verify = verify
     session.cert = _client_cert(description)
     session.auth = _basic_auth(description)
