@@ -101,3 +101,54 @@ def serve(wsgi_app: Any, tls: tuple[Path, Path] | None = None) -> Iterator[str]:
     finally:
         server.stop()
         thread.join(5)
+
+
+SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
+SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
+
+
+def envelope(
+    *tokens: bytes,
+    soap12: bool = False,
+    now: dt.datetime | None = None,
+    timestamp: bool = True,
+    validity: dt.timedelta = dt.timedelta(minutes=5),
+) -> bytes:
+    """A request for WhoAmIService.whoami carrying ``tokens`` in wsse:Security."""
+    from lxml import etree
+
+    from wsbind.header import apply_security_header
+    from wsbind.tokens import create_xml_security_token
+
+    soap_ns = SOAP12 if soap12 else SOAP11
+    root = etree.fromstring(
+        f'<s:Envelope xmlns:s="{soap_ns}"><s:Header/><s:Body>'
+        '<t:whoami xmlns:t="urn:wsbind:test"/></s:Body></s:Envelope>'.encode()
+    )
+    apply_security_header(
+        root,
+        [create_xml_security_token(t) for t in tokens],
+        now=(now or dt.datetime.now(dt.timezone.utc)) if timestamp else None,
+        timestamp_validity=validity,
+    )
+    return etree.tostring(root)
+
+
+def post(url: str, body: bytes, ca: Path | None, soap12: bool = False) -> tuple[int, str | None, bytes]:
+    """POST raw bytes; return (status, the WS-Security fault code or None, body)."""
+    import requests
+    from lxml import etree
+
+    session = requests.Session()
+    session.trust_env = False
+    content_type = "application/soap+xml; charset=utf-8" if soap12 else "text/xml; charset=utf-8"
+    headers = {"Content-Type": content_type, "SOAPAction": '"whoami"'}
+    response = session.post(url, data=body, headers=headers, verify=str(ca) if ca else False, timeout=10)
+    code = None
+    try:
+        root = etree.fromstring(response.content)
+        code_text = root.findtext(".//faultcode") or root.findtext(f".//{{{SOAP12}}}Subcode/{{{SOAP12}}}Value")
+        code = code_text.split(":")[-1] if code_text else None
+    except etree.XMLSyntaxError:
+        pass
+    return response.status_code, code, response.content
