@@ -1,59 +1,24 @@
-"""Test helpers: real servers on loopback, certificates made at test time, SOAP envelopes."""
+"""Test helpers: a test service, SOAP envelopes, raw posts (servers and PKI come from samples)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cheroot import wsgi
-from cheroot.ssl.builtin import BuiltinSSLAdapter
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
+from samples.pki import Identity, self_signed
+from samples.server import serve
 from spyne import Application, ServiceBase, Unicode, rpc
 from spyne.protocol.soap import Soap11, Soap12
 
 from spyne_wsbind import MessageProperty, get_message_property
 
 
-@dataclass(frozen=True)
-class Issuer:
-    """A SAML issuer identity: key, self-signed certificate, PEM files."""
-
-    private_key: Any
-    certificate: x509.Certificate
-    cert_file: Path
-    key_file: Path
+Issuer = Identity
 
 
-def make_issuer(directory: Path, name: str, *, ec_key: bool = False) -> Issuer:
-    key: Any = ec.generate_private_key(ec.SECP256R1()) if ec_key else rsa.generate_private_key(65537, 2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = directory / f"{name}.crt", directory / f"{name}.key"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    return Issuer(key, cert, cert_file, key_file)
+def make_issuer(directory: Path, name: str, *, ec_key: bool = False) -> Identity:
+    return self_signed(directory, name, ec_key=ec_key)
 
 
 class WhoAmIService(ServiceBase):
@@ -84,23 +49,6 @@ def make_app(soap12: bool = False) -> Application:
         in_protocol=protocol(validator="lxml"),
         out_protocol=protocol(),
     )
-
-
-@contextmanager
-def serve(wsgi_app: Any, tls: tuple[Path, Path] | None = None) -> Iterator[str]:
-    """Run a WSGI app on 127.0.0.1 (a free port) in a thread; yield its base URL."""
-    server = wsgi.Server(("127.0.0.1", 0), wsgi_app, numthreads=4, shutdown_timeout=1)
-    if tls is not None:
-        server.ssl_adapter = BuiltinSSLAdapter(str(tls[0]), str(tls[1]))
-    server.prepare()
-    thread = threading.Thread(target=server.serve, daemon=True)
-    thread.start()
-    host, port = server.bind_addr[:2]
-    try:
-        yield f"{'https' if tls else 'http'}://{host}:{port}/"
-    finally:
-        server.stop()
-        thread.join(5)
 
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
