@@ -1,0 +1,226 @@
+"""Decrypt encrypted SAML assertions on the server, without becoming an oracle.
+
+The structure is checked against a short allow-list before any key is touched; the crypto runs
+in python-xmlsec on a private copy whose KeyInfo we rebuild (so nothing in the message chooses a
+key or makes xmlsec fetch anything); the plaintext goes through the same hardened parser as the
+request. Every failure, whatever its cause, is the same ``DecryptionFailed("decryption failed")``:
+a peer that can tell a bad padding from a bad key transport from bad XML has an oracle.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+
+import xmlsec
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from lxml import etree
+
+from . import namespaces as ns
+from .errors import WsBindError
+from .xmlparse import DEFAULT_LIMITS, ParseLimits, parse_xml
+
+__all__ = [
+    "DecryptionFailed",
+    "AssertionDecrypter",
+    "ALLOWED_DATA_ALGORITHMS",
+    "ALLOWED_KEY_TRANSPORT",
+    "AES128_CBC",
+    "AES192_CBC",
+    "AES256_CBC",
+    "AES128_GCM",
+    "AES192_GCM",
+    "AES256_GCM",
+    "RSA_OAEP_MGF1P",
+    "RSA_OAEP",
+    "RSA_1_5",
+    "ELEMENT_TYPE",
+]
+
+XENC11 = "http://www.w3.org/2009/xmlenc11#"
+AES128_CBC = ns.XENC + "aes128-cbc"
+AES192_CBC = ns.XENC + "aes192-cbc"
+AES256_CBC = ns.XENC + "aes256-cbc"
+AES128_GCM = XENC11 + "aes128-gcm"
+AES192_GCM = XENC11 + "aes192-gcm"
+AES256_GCM = XENC11 + "aes256-gcm"
+RSA_OAEP_MGF1P = ns.XENC + "rsa-oaep-mgf1p"
+RSA_OAEP = XENC11 + "rsa-oaep"
+RSA_1_5 = ns.XENC + "rsa-1_5"  # named only to be refused: PKCS#1 v1.5 is a Bleichenbacher oracle
+ELEMENT_TYPE = ns.XENC + "Element"
+
+ALLOWED_DATA_ALGORITHMS = frozenset(
+    {AES128_CBC, AES192_CBC, AES256_CBC, AES128_GCM, AES192_GCM, AES256_GCM}
+)
+ALLOWED_KEY_TRANSPORT = frozenset({RSA_OAEP_MGF1P, RSA_OAEP})
+
+_MESSAGE = "decryption failed"
+_log = logging.getLogger("wsbind.decryption")
+
+_X = f"{{{ns.XENC}}}"
+_ENCRYPTED_ASSERTION = f"{{{ns.SAML2}}}EncryptedAssertion"
+_ENCRYPTED_DATA = f"{_X}EncryptedData"
+_ENCRYPTED_KEY = f"{_X}EncryptedKey"
+_ENCRYPTION_METHOD = f"{_X}EncryptionMethod"
+_CIPHER_DATA = f"{_X}CipherData"
+_CIPHER_VALUE = f"{_X}CipherValue"
+_CIPHER_REFERENCE = f"{_X}CipherReference"
+_KEY_INFO = f"{{{ns.DS}}}KeyInfo"
+_RETRIEVAL_METHOD = f"{{{ns.DS}}}RetrievalMethod"
+_SAML1_ASSERTION = f"{{{ns.SAML1}}}Assertion"
+_SAML2_ASSERTION = f"{{{ns.SAML2}}}Assertion"
+
+# Children an EncryptedData or EncryptedKey may have (xenc schema); each at most once.
+_DATA_CHILDREN = frozenset(
+    {_ENCRYPTION_METHOD, _KEY_INFO, _CIPHER_DATA, f"{_X}EncryptionProperties"}
+)
+_KEY_CHILDREN = _DATA_CHILDREN | {f"{_X}ReferenceList", f"{_X}CarriedKeyName"}
+
+
+class DecryptionFailed(WsBindError):
+    """An encrypted assertion could not be decrypted; deliberately says nothing more."""
+
+
+class _Reject(Exception):
+    """Internal: a structural or content check failed (the text is for the debug log)."""
+
+
+def _elements(parent: etree._Element) -> list[etree._Element]:
+    """Element children only: comments and processing instructions carry no meaning here."""
+    return [child for child in parent if isinstance(child.tag, str)]
+
+
+def _check_children(element: etree._Element, allowed: frozenset[str]) -> None:
+    seen: set[str] = set()
+    for child in _elements(element):
+        tag = str(child.tag)
+        if tag not in allowed or tag in seen:
+            raise _Reject(f"unexpected or repeated {tag} in {element.tag}")
+        seen.add(tag)
+
+
+def _algorithm(element: etree._Element, allowed: frozenset[str], what: str) -> None:
+    methods = element.findall(_ENCRYPTION_METHOD)
+    if len(methods) != 1 or methods[0].get("Algorithm") not in allowed:
+        raise _Reject(f"{what} algorithm missing or not allowed")
+
+
+def _check_cipher_data(element: etree._Element, what: str) -> None:
+    cipher_data = element.findall(_CIPHER_DATA)
+    if len(cipher_data) != 1:
+        raise _Reject(f"{what} needs exactly one CipherData")
+    children = _elements(cipher_data[0])
+    if len(children) != 1 or children[0].tag != _CIPHER_VALUE:
+        raise _Reject(f"{what} CipherData must hold exactly one CipherValue")
+
+
+class AssertionDecrypter:
+    """Decrypts EncryptedAssertion / EncryptedData with one RSA private key, loaded once."""
+
+    def __init__(self, private_key: rsa.RSAPrivateKey) -> None:
+        if not isinstance(private_key, rsa.RSAPrivateKey):
+            raise TypeError("key transport is RSA-OAEP: an RSA private key is needed")
+        pem = private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        key = xmlsec.Key.from_memory(pem, xmlsec.constants.KeyDataFormatPem)
+        # Built once: creating a KeysManager loads the system CA store (~15 ms). Sharing it
+        # across threads is safe: decryption only reads it and gets its own copy of the key.
+        self._manager = xmlsec.KeysManager()
+        self._manager.add_key(key)
+
+    def decrypt(
+        self, encrypted: etree._Element, limits: ParseLimits = DEFAULT_LIMITS
+    ) -> etree._Element:
+        """Return the decrypted assertion as a standalone root; the input is left untouched."""
+        try:
+            return self._decrypt(encrypted, limits)
+        except Exception as exc:
+            # Logged here, raised outside the handler so no context exception rides along.
+            _log.debug("decryption failed: %s: %s", type(exc).__name__, exc)
+        raise DecryptionFailed(_MESSAGE)
+
+    def _decrypt(self, encrypted: etree._Element, limits: ParseLimits) -> etree._Element:
+        data, key = self._check_structure(encrypted)
+        plaintext = self._run_xmlsec(data, key)
+        root = parse_xml(plaintext, limits)
+        if root.getprevious() is not None or root.getnext() is not None:
+            raise _Reject("plaintext holds more than the assertion element")
+        if encrypted.tag == _ENCRYPTED_ASSERTION:
+            expected = {_SAML2_ASSERTION}
+        else:
+            expected = {_SAML1_ASSERTION, _SAML2_ASSERTION}
+        if root.tag not in expected:
+            raise _Reject(f"plaintext is {root.tag}, not an assertion")
+        return root
+
+    @staticmethod
+    def _check_structure(
+        encrypted: etree._Element,
+    ) -> tuple[etree._Element, etree._Element]:
+        """Everything that can be refused without crypto; returns (EncryptedData, EncryptedKey)."""
+        if not isinstance(encrypted, etree._Element):
+            raise _Reject("not an element")
+        if encrypted.tag == _ENCRYPTED_ASSERTION:
+            children = _elements(encrypted)
+            datas = [c for c in children if c.tag == _ENCRYPTED_DATA]
+            others = [c for c in children if c.tag not in (_ENCRYPTED_DATA, _ENCRYPTED_KEY)]
+            if len(datas) != 1 or others:
+                raise _Reject("EncryptedAssertion must hold one EncryptedData and EncryptedKeys")
+            data = datas[0]
+        elif encrypted.tag == _ENCRYPTED_DATA:
+            data = encrypted
+        else:
+            raise _Reject(f"{encrypted.tag} is not EncryptedAssertion or EncryptedData")
+
+        if any(True for _ in encrypted.iter(_RETRIEVAL_METHOD, _CIPHER_REFERENCE)):
+            raise _Reject("RetrievalMethod or CipherReference present")
+        if data.get("Type", ELEMENT_TYPE) != ELEMENT_TYPE:
+            raise _Reject("EncryptedData Type is not Element")
+        _check_children(data, _DATA_CHILDREN)
+        _algorithm(data, ALLOWED_DATA_ALGORITHMS, "data")
+        _check_cipher_data(data, "EncryptedData")
+
+        keys = list(encrypted.iter(_ENCRYPTED_KEY))
+        if len(keys) != 1:
+            raise _Reject(f"{len(keys)} EncryptedKey elements, need exactly one")
+        key = keys[0]
+        holder = key.getparent()
+        in_key_info = holder is not None and holder.tag == _KEY_INFO and holder.getparent() is data
+        beside = holder is encrypted and encrypted is not data
+        if not (in_key_info or beside):
+            raise _Reject("EncryptedKey is neither in EncryptedData/KeyInfo nor beside it")
+        _check_children(key, _KEY_CHILDREN)
+        _algorithm(key, ALLOWED_KEY_TRANSPORT, "key transport")
+        _check_cipher_data(key, "EncryptedKey")
+        return data, key
+
+    def _run_xmlsec(self, data: etree._Element, key: etree._Element) -> bytes:
+        """Decrypt a rebuilt copy: KeyInfo holds only the EncryptedKey, which holds no KeyInfo.
+
+        Without a Type attribute xmlsec returns the plaintext bytes instead of parsing them
+        into the tree itself (with its own parser, not ours).
+        """
+        work = copy.deepcopy(data)
+        if "Type" in work.attrib:
+            del work.attrib["Type"]
+        for old in work.findall(_KEY_INFO):
+            work.remove(old)
+        key_copy = copy.deepcopy(key)
+        for old in key_copy.findall(_KEY_INFO):
+            key_copy.remove(old)
+        key_info = etree.Element(_KEY_INFO)
+        key_info.append(key_copy)
+        method = work.find(_ENCRYPTION_METHOD)
+        if method is None:
+            raise _Reject("EncryptionMethod vanished from the copy")
+        method.addnext(key_info)  # schema order: EncryptionMethod, KeyInfo, CipherData
+
+        context = xmlsec.EncryptionContext(self._manager)
+        result: object = context.decrypt(work)
+        if not isinstance(result, bytes):
+            raise _Reject("xmlsec did not return bytes")
+        return result
