@@ -44,7 +44,7 @@ class OrdersService(ServiceBase):
     """The protected service: it only answers callers the SAML handler let through."""
 
     @rpc(_returns=Unicode)
-    def whoami(ctx: Any) -> str:  # noqa: N805 - spyne passes the method context first
+    def whoami(ctx: Any) -> str:
         saml = get_message_property(ctx, MessageProperty.SAML_ASSERTION)
         claims = "; ".join(f"{name}={','.join(values)}" for name, values in saml.attributes.items())
         return f"subject={saml.subject_name_id} issuer={saml.issuer} SAML {saml.version} claims: {claims}"
@@ -62,7 +62,7 @@ def call(client: zeep.Client) -> None:
         answer = client.service.whoami()
     except zeep.exceptions.Fault as fault:
         codes = [str(fault.code), *(str(c) for c in fault.subcodes or [])]
-        say(f"  -> refused with SOAP fault {codes[-1]}: \"{fault.message}\"")
+        say(f'  -> refused with SOAP fault {codes[-1]}: "{fault.message}"')
     else:
         say(f"  -> the service saw: {answer}")
 
@@ -97,8 +97,9 @@ def main() -> int:
                 ),
             ]
         )
-        app = Application([OrdersService], "urn:wsbind:demo", in_protocol=Soap11(validator="lxml"),
-                          out_protocol=Soap11())
+        app = Application(
+            [OrdersService], "urn:wsbind:demo", in_protocol=Soap11(validator="lxml"), out_protocol=Soap11()
+        )
         with serve(SecurityHandler(description).register(app), (tls.cert_file, tls.key_file)) as url:
             say(f"   Listening on {url}")
             issuer = SamlIssuer(STS_NAME, sts.private_key, sts.certificate)
@@ -117,8 +118,9 @@ def main() -> int:
             say()
             say("5. A token that expired an hour ago is presented:")
             past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)
-            expired = issuer.issue(subject="alice", audiences=[SERVICE_AUDIENCE], now=past,
-                                   lifetime=dt.timedelta(hours=1))
+            expired = issuer.issue(
+                subject="alice", audiences=[SERVICE_AUDIENCE], now=past, lifetime=dt.timedelta(hours=1)
+            )
             call(client_for(url, expired, ca_file))
 
             say()

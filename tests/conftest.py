@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 import trustme
+from support import Issuer, make_app, make_issuer
 
-from support import Issuer, make_app, make_issuer, serve
+from samples.server import serve
 from spyne_wsbind import SecurityHandler
 from wsbind import (
     CertSignedSamlAuthenticator,

@@ -6,13 +6,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from samples.pki import Identity, self_signed
-from samples.server import serve
 from spyne import Application, ServiceBase, Unicode, rpc
 from spyne.protocol.soap import Soap11, Soap12
 
+from samples.pki import Identity, self_signed
 from spyne_wsbind import MessageProperty, get_message_property
-
 
 Issuer = Identity
 
@@ -25,7 +23,7 @@ class WhoAmIService(ServiceBase):
     """Answers with what the security handler established about the caller."""
 
     @rpc(_returns=Unicode)
-    def whoami(ctx: Any) -> str:  # noqa: N805 - spyne passes the context first
+    def whoami(ctx: Any) -> str:
         assertion = get_message_property(ctx, MessageProperty.SAML_ASSERTION)
         if assertion is None:
             return "anonymous"
@@ -33,11 +31,11 @@ class WhoAmIService(ServiceBase):
         return f"{assertion.subject_name_id}|{assertion.issuer}|{roles}|{assertion.version}"
 
     @rpc(Unicode, _returns=Unicode)
-    def echo(ctx: Any, text: str) -> str:  # noqa: N805
+    def echo(ctx: Any, text: str) -> str:
         return text
 
     @rpc(Unicode, _returns=Unicode)
-    def message_property(ctx: Any, name: str) -> str:  # noqa: N805
+    def message_property(ctx: Any, name: str) -> str:
         return repr(get_message_property(ctx, MessageProperty[name]))
 
 

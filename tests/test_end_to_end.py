@@ -47,9 +47,7 @@ def test_bearer_assertion_reaches_the_service_method(
     assert answer == f"alice|https://sts.example.test|reader,writer|{version.value}"
 
 
-def test_async_client(
-    start_service: Starter, issuer: Issuer, saml_issuer: SamlIssuer, tls: dict[str, Path]
-) -> None:
+def test_async_client(start_service: Starter, issuer: Issuer, saml_issuer: SamlIssuer, tls: dict[str, Path]) -> None:
     token = saml_issuer.issue(subject="bob")
 
     async def call(url: str) -> Any:
@@ -103,13 +101,12 @@ def test_beside_zeeps_username_token_and_signature(
     Signature(str(issuer.key_file), str(issuer.cert_file)).verify(sent)
 
 
-def test_refuses_plain_http_before_sending(issuer: Issuer, saml_issuer: SamlIssuer, tls: dict[str, Path],
-                                           start_service: Starter) -> None:
+def test_refuses_plain_http_before_sending(
+    issuer: Issuer, saml_issuer: SamlIssuer, tls: dict[str, Path], start_service: Starter
+) -> None:
     token = saml_issuer.issue(subject="eve")
     with start_service(server_description(issuer)) as url:
         client = secure_client(url + "?wsdl", client_description(token), verify=str(tls["ca"]))
-        plain = client.create_service(
-            next(iter(client.wsdl.bindings)), url.replace("https://", "http://")
-        )
+        plain = client.create_service(next(iter(client.wsdl.bindings)), url.replace("https://", "http://"))
         with pytest.raises(InsecureTransport, match="R30"):
             plain.whoami()

@@ -89,8 +89,9 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def service(tls: dict[str, Path], issuer: Issuer):  # type: ignore[no-untyped-def]
-    from support import make_app, serve
+    from support import make_app
 
+    from samples.server import serve
     from spyne_wsbind import SecurityHandler
 
     app = SecurityHandler(server_description(issuer)).register(make_app())
@@ -100,7 +101,11 @@ def service(tls: dict[str, Path], issuer: Issuer):  # type: ignore[no-untyped-de
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_each_fault_class(
-    case: str, service: str, tls: dict[str, Path], saml_issuer: SamlIssuer, rogue_issuer: SamlIssuer,
+    case: str,
+    service: str,
+    tls: dict[str, Path],
+    saml_issuer: SamlIssuer,
+    rogue_issuer: SamlIssuer,
     relying_party: Issuer,
 ) -> None:
     build, expected = CASES[case]

@@ -70,7 +70,10 @@ def verifier(issuer: Issuer) -> MessageVerifier:
 @pytest.fixture
 def token(saml_issuer: SamlIssuer) -> bytes:
     return saml_issuer.issue(
-        subject="alice", now=NOW, audiences=["urn:service"], attributes={"role": ["reader"]},
+        subject="alice",
+        now=NOW,
+        audiences=["urn:service"],
+        attributes={"role": ["reader"]},
         subject_format="urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
     )
 
@@ -80,7 +83,9 @@ def test_a_valid_assertion_is_read_in_full(verifier: MessageVerifier, token: byt
     assertion = result.saml_assertion
     assert assertion is not None
     assert (assertion.version, assertion.subject_name_id, assertion.issuer) == (
-        "2.0", "alice", "https://sts.example.test",
+        "2.0",
+        "alice",
+        "https://sts.example.test",
     )
     assert assertion.subject_name_format == "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
     assert assertion.confirmation_method == "urn:oasis:names:tc:SAML:2.0:cm:bearer"
@@ -143,8 +148,11 @@ def test_unsigned_assertion_is_refused(verifier: MessageVerifier, token: bytes) 
 
 def test_sha1_is_refused_unless_the_suite_allows_it(issuer: Issuer) -> None:
     sha1 = SamlIssuer(
-        "urn:sha1", issuer.private_key, issuer.certificate,
-        signature_algorithm=ns.RSA_SHA1, digest_algorithm=ns.SHA1,
+        "urn:sha1",
+        issuer.private_key,
+        issuer.certificate,
+        signature_algorithm=ns.RSA_SHA1,
+        digest_algorithm=ns.SHA1,
     ).issue(subject="old", now=NOW)
     error = _refused(_verifier(server_description(issuer)), envelope(sha1, now=NOW))
     assert (error.fault_code, error.reason) == (FaultCode.INVALID_SECURITY_TOKEN, "algorithm")
@@ -183,8 +191,14 @@ def _comment_in_name_id(a: etree._Element) -> None:
 
 @pytest.mark.parametrize(
     "change",
-    [_second_signature, _reference_elsewhere, _xpath_transform, _hmac_output_length, _object_in_signature,
-     _comment_in_name_id],
+    [
+        _second_signature,
+        _reference_elsewhere,
+        _xpath_transform,
+        _hmac_output_length,
+        _object_in_signature,
+        _comment_in_name_id,
+    ],
 )
 def test_profile_violations_are_refused_before_crypto(
     verifier: MessageVerifier, token: bytes, change: Callable[[etree._Element], None]
@@ -195,8 +209,10 @@ def test_profile_violations_are_refused_before_crypto(
 
 def test_wrapping_with_a_duplicate_id_is_refused(verifier: MessageVerifier, token: bytes) -> None:
     """XSW: a forged copy carrying the signed assertion's ID is placed beside the original."""
-    forged = _mutate(token, lambda a: (a.remove(a.find(f"{DS}Signature")),
-                                       setattr(a.find(f".//{{{ns.SAML2}}}NameID"), "text", "admin")))
+    forged = _mutate(
+        token,
+        lambda a: (a.remove(a.find(f"{DS}Signature")), setattr(a.find(f".//{{{ns.SAML2}}}NameID"), "text", "admin")),
+    )
     body = envelope(token, now=NOW).replace(b"<t:whoami", forged + b"<t:whoami")
     assert _refused(verifier, body).reason == "duplicate-id"
 
@@ -292,8 +308,9 @@ def test_assertion_not_before_within_skew(
 
 
 @pytest.mark.parametrize(("age", "accepted"), [(9 * MIN, True), (11 * MIN, False)])
-def test_r65_timestamp_latency_plus_skew(verifier: MessageVerifier, token: bytes, age: dt.timedelta,
-                                         accepted: bool) -> None:
+def test_r65_timestamp_latency_plus_skew(
+    verifier: MessageVerifier, token: bytes, age: dt.timedelta, accepted: bool
+) -> None:
     body = envelope(token, now=NOW - age, validity=dt.timedelta(hours=1))
     if accepted:
         assert verifier.verify(body, HTTPS).timestamp_created == NOW - age
@@ -314,7 +331,9 @@ def test_r64_missing_timestamp(issuer: Issuer, token: bytes) -> None:
 
 def test_r66_timestamp_position_under_lax_layouts(issuer: Issuer, token: bytes) -> None:
     body = envelope(token, now=NOW)  # Timestamp first, as our client writes it
-    last = _with_properties(issuer, {SecurityProperty.SECURITY_HEADER_LAYOUT: SecurityHeaderLayout.LAX_WITH_TIMESTAMP_LAST})
+    last = _with_properties(
+        issuer, {SecurityProperty.SECURITY_HEADER_LAYOUT: SecurityHeaderLayout.LAX_WITH_TIMESTAMP_LAST}
+    )
     first = _with_properties(
         issuer, {SecurityProperty.SECURITY_HEADER_LAYOUT: SecurityHeaderLayout.LAX_WITH_TIMESTAMP_FIRST}
     )
@@ -329,16 +348,23 @@ def test_r66_timestamp_position_under_lax_layouts(issuer: Issuer, token: bytes) 
 def test_encrypted_assertion_is_decrypted_then_validated(
     issuer: Issuer, saml_issuer: SamlIssuer, relying_party: Issuer, version: SamlVersion
 ) -> None:
-    encrypted = encrypt_assertion(saml_issuer.issue(subject="alice", version=version, now=NOW), relying_party.certificate)
-    verifier = _verifier(server_description(issuer, decryption_cert=(relying_party.certificate, relying_party.private_key)))
+    encrypted = encrypt_assertion(
+        saml_issuer.issue(subject="alice", version=version, now=NOW), relying_party.certificate
+    )
+    verifier = _verifier(
+        server_description(issuer, decryption_cert=(relying_party.certificate, relying_party.private_key))
+    )
     assertion = verifier.verify(envelope(encrypted, now=NOW), HTTPS).saml_assertion
     assert assertion is not None and (assertion.subject_name_id, assertion.version) == ("alice", version.value)
 
 
-def test_encrypted_for_someone_else_fails_check(issuer: Issuer, saml_issuer: SamlIssuer, rogue: Issuer,
-                                               relying_party: Issuer) -> None:
+def test_encrypted_for_someone_else_fails_check(
+    issuer: Issuer, saml_issuer: SamlIssuer, rogue: Issuer, relying_party: Issuer
+) -> None:
     encrypted = encrypt_assertion(saml_issuer.issue(subject="alice", now=NOW), rogue.certificate)
-    verifier = _verifier(server_description(issuer, decryption_cert=(relying_party.certificate, relying_party.private_key)))
+    verifier = _verifier(
+        server_description(issuer, decryption_cert=(relying_party.certificate, relying_party.private_key))
+    )
     assert _refused(verifier, envelope(encrypted, now=NOW)).fault_code == FaultCode.FAILED_CHECK
 
 
@@ -377,7 +403,11 @@ def test_bindings_not_carried_yet_say_so(issuer: Issuer) -> None:
 
 def test_saml_binding_uses_the_authenticator_it_was_given(issuer: Issuer, rogue: Issuer, token: bytes) -> None:
     description = SecurityDescription(
-        [SslTransportSecurityBinding(),
-         SamlMessageSecurityBinding(authenticator=CertSignedSamlAuthenticator([rogue.certificate, issuer.certificate]))]
+        [
+            SslTransportSecurityBinding(),
+            SamlMessageSecurityBinding(
+                authenticator=CertSignedSamlAuthenticator([rogue.certificate, issuer.certificate])
+            ),
+        ]
     )
     assert _verifier(description).verify(envelope(token, now=NOW), HTTPS).saml_assertion is not None

@@ -39,9 +39,7 @@ class SecurityAlgorithmSuite:
         )
 
 
-def suite_allows_sha1(
-    suite: SecurityAlgorithmSuite | None, name: SecurityAlgorithmSuiteName | None
-) -> bool:
+def suite_allows_sha1(suite: SecurityAlgorithmSuite | None, name: SecurityAlgorithmSuiteName | None) -> bool:
     """SHA-1 is refused unless the description asks for a suite that uses it.
 
     WWSAPI defaults to Basic256 (SHA-1); we default to the SHA-256 family because SHA-1

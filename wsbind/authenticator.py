@@ -133,9 +133,7 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
             identifier = assertion_id(token)
         except SamlFormatError as exc:
             raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "malformed-assertion", str(exc)) from None
-        certificate = verify_assertion_signature(
-            token, identifier, document, self._trusted, context.allow_sha1
-        )
+        certificate = verify_assertion_signature(token, identifier, document, self._trusted, context.allow_sha1)
         try:
             assertion = read_assertion(token, certificate)
         except SamlFormatError as exc:

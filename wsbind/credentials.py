@@ -36,18 +36,14 @@ class StringWindowsIntegratedAuthCredential(WindowsIntegratedAuthCredential):
     username: str
     password: str = field(repr=False)
     domain: str = ""
-    credential_type: ClassVar[WindowsIntegratedAuthCredentialType] = (
-        WindowsIntegratedAuthCredentialType.STRING
-    )
+    credential_type: ClassVar[WindowsIntegratedAuthCredentialType] = WindowsIntegratedAuthCredentialType.STRING
 
 
 @dataclass(frozen=True)
 class DefaultWindowsIntegratedAuthCredential(WindowsIntegratedAuthCredential):
     """The calling thread's own identity (Negotiate/NTLM/Kerberos only)."""
 
-    credential_type: ClassVar[WindowsIntegratedAuthCredentialType] = (
-        WindowsIntegratedAuthCredentialType.DEFAULT
-    )
+    credential_type: ClassVar[WindowsIntegratedAuthCredentialType] = WindowsIntegratedAuthCredentialType.DEFAULT
 
 
 @dataclass(frozen=True)
@@ -55,9 +51,7 @@ class OpaqueWindowsIntegratedAuthCredential(WindowsIntegratedAuthCredential):
     """An identity handle the application obtained elsewhere."""
 
     opaque_auth_identity: object = field(repr=False)
-    credential_type: ClassVar[WindowsIntegratedAuthCredentialType] = (
-        WindowsIntegratedAuthCredentialType.OPAQUE
-    )
+    credential_type: ClassVar[WindowsIntegratedAuthCredentialType] = WindowsIntegratedAuthCredentialType.OPAQUE
 
 
 @dataclass(frozen=True)

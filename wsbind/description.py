@@ -99,9 +99,7 @@ class SecurityDescription:
     @property
     def allows_sha1(self) -> bool:
         suite: SecurityAlgorithmSuite | None = self.properties.get(SecurityProperty.ALGORITHM_SUITE)
-        name: SecurityAlgorithmSuiteName | None = self.properties.get(
-            SecurityProperty.ALGORITHM_SUITE_NAME
-        )
+        name: SecurityAlgorithmSuiteName | None = self.properties.get(SecurityProperty.ALGORITHM_SUITE_NAME)
         return suite_allows_sha1(suite, name)
 
     def __repr__(self) -> str:

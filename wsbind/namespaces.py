@@ -16,9 +16,7 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 # Token profile value types (WSS SAML Token Profile 1.1)
 SAML11_TOKEN_TYPE = "http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLV1.1"
 SAML20_TOKEN_TYPE = "http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLV2.0"
-SAML11_ASSERTION_ID_VALUE_TYPE = (
-    "http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.0#SAMLAssertionID"
-)
+SAML11_ASSERTION_ID_VALUE_TYPE = "http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.0#SAMLAssertionID"
 SAML20_ASSERTION_ID_VALUE_TYPE = "http://docs.oasis-open.org/wss/oasis-wss-saml-token-profile-1.1#SAMLID"
 
 # XML-DSig and XML-Enc algorithm URIs

@@ -85,9 +85,7 @@ def _time(value: str | None) -> datetime | None:
         raise SamlFormatError(str(exc)) from None
 
 
-def read_assertion(
-    element: etree._Element, signing_certificate: x509.Certificate | None = None
-) -> SamlAssertion:
+def read_assertion(element: etree._Element, signing_certificate: x509.Certificate | None = None) -> SamlAssertion:
     """Extract the fields of a SAML 1.1 or 2.0 assertion element."""
     if element.tag == f"{{{ns.SAML2}}}Assertion":
         return _read_saml2(element, signing_certificate)

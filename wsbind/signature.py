@@ -129,9 +129,12 @@ def check_profile(
 
     children = [c for c in signature if isinstance(c.tag, str)]
     names = [etree.QName(c).localname for c in children if c.tag.startswith(_DS)]
-    if len(names) != len(children) or names[:2] != ["SignedInfo", "SignatureValue"] or any(
-        n != "KeyInfo" for n in names[2:]
-    ) or len(names) > 3:
+    if (
+        len(names) != len(children)
+        or names[:2] != ["SignedInfo", "SignatureValue"]
+        or any(n != "KeyInfo" for n in names[2:])
+        or len(names) > 3
+    ):
         raise _invalid_token("signature-profile", f"unexpected ds:Signature children {names}")
     signed_info = children[0]
 
@@ -213,9 +216,18 @@ def _restrict(context: xmlsec.SignatureContext) -> None:
         context.enable_reference_transform(transform)
     context.enable_reference_transform(c.TransformEnveloped)
     for transform in (
-        c.TransformSha1, c.TransformSha256, c.TransformSha384, c.TransformSha512,
-        c.TransformRsaSha1, c.TransformRsaSha256, c.TransformRsaSha384, c.TransformRsaSha512,
-        c.TransformEcdsaSha1, c.TransformEcdsaSha256, c.TransformEcdsaSha384, c.TransformEcdsaSha512,
+        c.TransformSha1,
+        c.TransformSha256,
+        c.TransformSha384,
+        c.TransformSha512,
+        c.TransformRsaSha1,
+        c.TransformRsaSha256,
+        c.TransformRsaSha384,
+        c.TransformRsaSha512,
+        c.TransformEcdsaSha1,
+        c.TransformEcdsaSha256,
+        c.TransformEcdsaSha384,
+        c.TransformEcdsaSha512,
     ):
         context.enable_signature_transform(transform)
         context.enable_reference_transform(transform)

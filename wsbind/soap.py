@@ -60,11 +60,7 @@ def _security_for_us(header: etree._Element | None, soap_ns: str) -> etree._Elem
     if header is None:
         return None
     attribute, targets_us = _ULTIMATE_RECEIVER[soap_ns]
-    ours = [
-        h
-        for h in header
-        if h.tag == f"{{{ns.WSSE}}}Security" and h.get(f"{{{soap_ns}}}{attribute}") in targets_us
-    ]
+    ours = [h for h in header if h.tag == f"{{{ns.WSSE}}}Security" and h.get(f"{{{soap_ns}}}{attribute}") in targets_us]
     if len(ours) > 1:
         raise _invalid("duplicate-security-header", f"{len(ours)} wsse:Security headers target this node")
     return ours[0] if ours else None

@@ -29,6 +29,5 @@ def require_supported(
         if kind not in supported:
             names = ", ".join(s.__name__ for s in supported)
             raise UnsupportedBinding(
-                f"{kind.__name__} is part of the model but {adapter} does not carry it yet; "
-                f"it supports: {names}."
+                f"{kind.__name__} is part of the model but {adapter} does not carry it yet; it supports: {names}."
             )

@@ -22,9 +22,7 @@ def build_timestamp(now: datetime, validity: timedelta) -> etree._Element:
     return timestamp
 
 
-def check_timestamp(
-    timestamp: etree._Element, now: datetime, max_latency: timedelta, skew: timedelta
-) -> datetime:
+def check_timestamp(timestamp: etree._Element, now: datetime, max_latency: timedelta, skew: timedelta) -> datetime:
     """Check a received Timestamp; return its Created time."""
     children = [c for c in timestamp if isinstance(c.tag, str)]
     tags = [c.tag for c in children]

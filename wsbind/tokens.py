@@ -156,18 +156,14 @@ def create_xml_security_token(
     if key is not None and not isinstance(key, SecurityKeyHandle):
         raise TypeError("key must be a SecurityKeyHandle, e.g. RawSymmetricSecurityKeyHandle(b'...')")
     if key is not None and attached_reference is None:
-        raise InvalidToken(
-            "R49", "a token with a proof key needs attached_reference (how signatures point at it)."
-        )
+        raise InvalidToken("R49", "a token with a proof key needs attached_reference (how signatures point at it).")
     if key is None and attached_reference is not None:
         raise InvalidToken("R49", "attached_reference is only for tokens with a proof key.")
     if key is None and unattached_reference is not None:
         raise InvalidToken("R50", "unattached_reference is only for proof-of-possession tokens.")
-    attached = None if attached_reference is None else _element_bytes(
-        attached_reference, "R51", "attached_reference"
-    )
-    unattached = None if unattached_reference is None else _element_bytes(
-        unattached_reference, "R51", "unattached_reference"
+    attached = None if attached_reference is None else _element_bytes(attached_reference, "R51", "attached_reference")
+    unattached = (
+        None if unattached_reference is None else _element_bytes(unattached_reference, "R51", "unattached_reference")
     )
     start, end = _utc(valid_from, "valid_from"), _utc(valid_till, "valid_till")
     if start is not None and end is not None and end <= start:

@@ -80,9 +80,7 @@ class MessageVerifier:
         saml = description.find(SamlMessageSecurityBinding)
         self.saml_binding = saml
         self._authenticator = saml.authenticator if saml is not None else None
-        self._protection = (
-            ProtectionLevel.NONE if self._ssl is None else ProtectionLevel.SIGN_AND_ENCRYPT
-        )
+        self._protection = ProtectionLevel.NONE if self._ssl is None else ProtectionLevel.SIGN_AND_ENCRYPT
 
     def verify(self, raw: bytes, transport: TransportFacts) -> VerifiedMessage:
         """Verify one request; raise SecurityVerificationError to refuse it."""

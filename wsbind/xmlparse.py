@@ -51,7 +51,7 @@ def parse_xml(data: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> etree._Eleme
     except etree.XMLSyntaxError as exc:
         raise XmlRejected(f"not well-formed XML: {exc}") from None
     tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+    if tree.docinfo.internalDTD is not None:  # set by any DOCTYPE, with or without a subset
         raise XmlRejected("a DOCTYPE is not allowed")
     _check_tree(root, limits.max_depth)
     return root

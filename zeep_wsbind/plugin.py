@@ -26,16 +26,14 @@ from wsbind.tokens import XmlSecurityToken
 CLIENT_BINDINGS = (SslTransportSecurityBinding, HttpHeaderAuthSecurityBinding, XmlTokenMessageSecurityBinding)
 
 
-class SecurityPlugin(Plugin):  # type: ignore[misc]
+class SecurityPlugin(Plugin):
     """Adds ``wsse:Security`` (Timestamp, then each XML token) to every outgoing request.
 
     The description is validated for a client on HTTP when the plugin is made, and each XML
     token is copied then, as WWSAPI does: the caller may free its own token afterwards.
     """
 
-    def __init__(
-        self, description: SecurityDescription, *, clock: Callable[[], datetime] = utcnow
-    ) -> None:
+    def __init__(self, description: SecurityDescription, *, clock: Callable[[], datetime] = utcnow) -> None:
         require_supported(description, CLIENT_BINDINGS, "zeep_wsbind")
         description.validate(Side.CLIENT, ChannelBinding.HTTP)
         self.description = description
