@@ -411,3 +411,15 @@ def test_saml_binding_uses_the_authenticator_it_was_given(issuer: Issuer, rogue:
         ]
     )
     assert _verifier(description).verify(envelope(token, now=NOW), HTTPS).saml_assertion is not None
+
+
+def test_decryption_cert_from_pem_files(issuer: Issuer, saml_issuer: SamlIssuer, relying_party: Issuer) -> None:
+    from wsbind import CertCredential
+
+    credential = CertCredential(str(relying_party.cert_file), str(relying_party.key_file))
+    encrypted = encrypt_assertion(saml_issuer.issue(subject="alice", now=NOW), relying_party.certificate)
+    verifier = _verifier(server_description(issuer, decryption_cert=credential))
+    assertion = verifier.verify(envelope(encrypted, now=NOW), HTTPS).saml_assertion
+    assert assertion is not None and assertion.subject_name_id == "alice"
+    with pytest.raises(ValueError, match="key_file"):
+        CertSignedSamlAuthenticator([issuer.certificate], decryption_cert=CertCredential(str(relying_party.cert_file)))
