@@ -16,14 +16,15 @@ from .credentials import (
     StringUsernameCredential,
     WindowsIntegratedAuthCredential,
 )
-from .enums import MessageSecurityUsage, SecurityBindingProperty, SecurityBindingType
+from .enums import MessageSecurityUsage, SecurityBindingType
 
 if TYPE_CHECKING:
     from .authenticator import SamlAuthenticator
     from .description import SecurityDescription
     from .tokens import XmlSecurityToken
 
-BindingProperties = Mapping[SecurityBindingProperty | int, Any]
+BindingProperties = Mapping[Any, Any]
+"""Keyed by SecurityBindingProperty (or its int value); checked by rules R2-R4."""
 PasswordValidator = Callable[[str, str], bool]
 """WS_VALIDATE_PASSWORD_CALLBACK: ``(username, password) -> True`` to accept."""
 

@@ -44,7 +44,7 @@ class SecurityDescription:
     def __init__(
         self,
         bindings: Iterable[SecurityBinding],
-        properties: Mapping[SecurityProperty | int, Any] | None = None,
+        properties: Mapping[Any, Any] | None = None,
     ) -> None:
         self.bindings: tuple[SecurityBinding, ...] = tuple(bindings)
         self.properties: dict[SecurityProperty | int, Any] = dict(properties or {})
