@@ -15,6 +15,7 @@ from zeep.wsse.username import UsernameToken
 
 from wsbind import (
     InsecureTransport,
+    ProtectionLevel,
     SecurityDescription,
     SslTransportSecurityBinding,
     XmlTokenMessageSecurityBinding,
@@ -110,3 +111,15 @@ def test_refuses_plain_http_before_sending(
         plain = client.create_service(next(iter(client.wsdl.bindings)), url.replace("https://", "http://"))
         with pytest.raises(InsecureTransport, match="R30"):
             plain.whoami()
+
+
+def test_message_properties_inside_the_service_method(
+    start_service: Starter, issuer: Issuer, saml_issuer: SamlIssuer, tls: dict[str, Path]
+) -> None:
+    token = saml_issuer.issue(subject="frank")
+    with start_service(server_description(issuer)) as url:
+        client = secure_client(url + "?wsdl", client_description(token), verify=str(tls["ca"]))
+        assert client.service.message_property("PROTECTION_LEVEL") == repr(ProtectionLevel.SIGN_AND_ENCRYPT)
+        # R59: no username binding here; the method's error reaches the client only as spyne's generic fault.
+        with pytest.raises(zeep.exceptions.Fault, match="^Internal Error$"):
+            client.service.message_property("USERNAME")

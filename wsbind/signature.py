@@ -5,6 +5,11 @@ child of the assertion; one Reference whose URI is "#" + the assertion's own ID,
 unique in the whole message; only enveloped and c14n transforms; algorithms from an allow-list.
 Only then does python-xmlsec verify, with a key taken from the trusted-issuer allow-list and
 never from KeyInfo. Anything outside the profile is rejected, not "tried".
+
+Issuers must sign with exclusive c14n (as SAML core recommends). The signature is checked where
+the assertion sits, inside the SOAP envelope, and inclusive c14n would pull the envelope's
+namespace declarations into the digest: an assertion signed on its own that way never verifies
+there, with any verifier. Inclusive c14n is allowed only for assertions signed in place.
 """
 
 from __future__ import annotations
