@@ -52,11 +52,15 @@ def _builder(subject: x509.Name, issuer: x509.Name, public_key: Any, days: int) 
     )
 
 
+def self_signed_certificate(key: Any, name: str, days: int = 30) -> x509.Certificate:
+    """A self-signed certificate for ``key`` (RSA or EC), named CN=``name``."""
+    return _builder(_name(name), _name(name), key.public_key(), days).sign(key, hashes.SHA256())
+
+
 def self_signed(directory: Path, name: str, *, ec_key: bool = False, days: int = 30) -> Identity:
     """A self-signed identity, e.g. an STS's token-signing certificate."""
     key: Any = ec.generate_private_key(ec.SECP256R1()) if ec_key else rsa.generate_private_key(65537, 2048)
-    cert = _builder(_name(name), _name(name), key.public_key(), days).sign(key, hashes.SHA256())
-    return _write(directory, name, key, cert)
+    return _write(directory, name, key, self_signed_certificate(key, name, days))
 
 
 def tls_server(directory: Path, host: str = "127.0.0.1") -> tuple[Path, Identity]:

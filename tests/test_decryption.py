@@ -7,8 +7,8 @@ import copy
 import logging
 import os
 import random
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 import xmlsec
@@ -17,10 +17,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.x509.oid import NameOID
 from lxml import etree
 from signxml.verifier import VerifyResult, XMLVerifier
 
+from samples.pki import self_signed_certificate
 from wsbind import namespaces as ns
 from wsbind.decryption import (
     AES128_CBC,
@@ -58,19 +58,9 @@ _TRANSFORMS = {
 }
 
 
-def make_cert(key: rsa.RSAPrivateKey, cn: str) -> x509.Certificate:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-    start = datetime.now(timezone.utc) - timedelta(days=1)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
+
+def make_cert(key: Any, cn: str) -> x509.Certificate:
+    return self_signed_certificate(key, cn)
 
 
 RsaPair = tuple[rsa.RSAPrivateKey, x509.Certificate]

@@ -121,5 +121,5 @@ def test_message_properties_inside_the_service_method(
         client = secure_client(url + "?wsdl", client_description(token), verify=str(tls["ca"]))
         assert client.service.message_property("PROTECTION_LEVEL") == repr(ProtectionLevel.SIGN_AND_ENCRYPT)
         # R59: no username binding here; the method's error reaches the client only as spyne's generic fault.
-        with pytest.raises(zeep.exceptions.Fault, match="^Internal Error$"):
+        with pytest.raises(zeep.exceptions.Fault, match=r"^Internal Error$"):
             client.service.message_property("USERNAME")

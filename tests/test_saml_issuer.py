@@ -5,17 +5,18 @@ from __future__ import annotations
 import base64
 import re
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 import signxml.exceptions
 import xmlsec
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
 from lxml import etree
 from signxml.verifier import VerifyResult, XMLVerifier
 
+from samples.pki import self_signed_certificate
 from wsbind import namespaces as ns
 from wsbind.decryption import AES128_CBC, AES256_GCM, ELEMENT_TYPE, RSA_1_5, RSA_OAEP_MGF1P
 from wsbind.saml_issuer import (
@@ -38,19 +39,9 @@ PPT = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
 EMAIL = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
 
 
-def make_cert(key: PrivateKey, cn: str) -> x509.Certificate:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-    start = datetime.now(timezone.utc) - timedelta(days=1)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
+
+def make_cert(key: Any, cn: str) -> x509.Certificate:
+    return self_signed_certificate(key, cn)
 
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey

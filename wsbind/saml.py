@@ -107,17 +107,7 @@ def _read_saml2(a: etree._Element, cert: x509.Certificate | None) -> SamlAsserti
     method = confirmations[0].get("Method") if confirmations else None
     data = _one(confirmations[0], f"{s}SubjectConfirmationData") if confirmations else None
     conditions = _one(a, f"{s}Conditions")
-    audiences: list[str] = []
-    one_time_use = False
-    if conditions is not None:
-        for restriction in conditions.findall(f"{s}AudienceRestriction"):
-            audiences.extend(_text(x) or "" for x in restriction.findall(f"{s}Audience"))
-        one_time_use = conditions.find(f"{s}OneTimeUse") is not None
-    attributes: dict[str, tuple[str, ...]] = {}
-    for attribute in a.iterfind(f"{s}AttributeStatement/{s}Attribute"):
-        name = attribute.get("Name") or ""
-        values = tuple(_text(v) or "" for v in attribute.findall(f"{s}AttributeValue"))
-        attributes[name] = attributes.get(name, ()) + values
+    one_time_use = conditions is not None and conditions.find(f"{s}OneTimeUse") is not None
     return SamlAssertion(
         version="2.0",
         id=assertion_id(a),
@@ -128,8 +118,8 @@ def _read_saml2(a: etree._Element, cert: x509.Certificate | None) -> SamlAsserti
         confirmation_method=method,
         not_before=_time(conditions.get("NotBefore")) if conditions is not None else None,
         not_on_or_after=_time(conditions.get("NotOnOrAfter")) if conditions is not None else None,
-        audiences=tuple(audiences),
-        attributes=attributes,
+        audiences=_audiences(conditions, f"{s}AudienceRestriction", f"{s}Audience"),
+        attributes=_attributes(a, s, "Name"),
         element=a,
         signing_certificate=cert,
         confirmation_not_on_or_after=_time(data.get("NotOnOrAfter")) if data is not None else None,
@@ -150,15 +140,6 @@ def _read_saml11(a: etree._Element, cert: x509.Certificate | None) -> SamlAssert
     if len(methods) > 1:
         raise SamlFormatError("more than one confirmation method")
     conditions = _one(a, f"{s}Conditions")
-    audiences: list[str] = []
-    if conditions is not None:
-        for restriction in conditions.findall(f"{s}AudienceRestrictionCondition"):
-            audiences.extend(_text(x) or "" for x in restriction.findall(f"{s}Audience"))
-    attributes: dict[str, tuple[str, ...]] = {}
-    for attribute in a.iterfind(f"{s}AttributeStatement/{s}Attribute"):
-        name = attribute.get("AttributeName") or ""
-        values = tuple(_text(v) or "" for v in attribute.findall(f"{s}AttributeValue"))
-        attributes[name] = attributes.get(name, ()) + values
     return SamlAssertion(
         version="1.1",
         id=assertion_id(a),
@@ -169,11 +150,27 @@ def _read_saml11(a: etree._Element, cert: x509.Certificate | None) -> SamlAssert
         confirmation_method=next(iter(methods)) if methods else None,
         not_before=_time(conditions.get("NotBefore")) if conditions is not None else None,
         not_on_or_after=_time(conditions.get("NotOnOrAfter")) if conditions is not None else None,
-        audiences=tuple(audiences),
-        attributes=attributes,
+        audiences=_audiences(conditions, f"{s}AudienceRestrictionCondition", f"{s}Audience"),
+        attributes=_attributes(a, s, "AttributeName"),
         element=a,
         signing_certificate=cert,
     )
+
+
+def _audiences(conditions: etree._Element | None, restriction_tag: str, audience_tag: str) -> tuple[str, ...]:
+    if conditions is None:
+        return ()
+    return tuple(_text(x) or "" for r in conditions.findall(restriction_tag) for x in r.findall(audience_tag))
+
+
+def _attributes(a: etree._Element, s: str, name_attribute: str) -> dict[str, tuple[str, ...]]:
+    """Attribute name -> values; repeated Attribute elements of one name are merged."""
+    attributes: dict[str, tuple[str, ...]] = {}
+    for attribute in a.iterfind(f"{s}AttributeStatement/{s}Attribute"):
+        name = attribute.get(name_attribute) or ""
+        values = tuple(_text(v) or "" for v in attribute.findall(f"{s}AttributeValue"))
+        attributes[name] = attributes.get(name, ()) + values
+    return attributes
 
 
 def _missing(what: str) -> NoReturn:
