@@ -10,6 +10,7 @@ relying party that skips them is the usual way SAML deployments get broken.
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -72,15 +73,16 @@ def _reject(code: FaultCode, reason: str, detail: str = "") -> SecurityVerificat
     return SecurityVerificationError(code, reason, detail)
 
 
-class SamlAuthenticator:
+class SamlAuthenticator(ABC):
     """Abstract base (WS_SAML_AUTHENTICATOR)."""
 
     authenticator_type: ClassVar[SamlAuthenticatorType]
 
+    @abstractmethod
     def authenticate(
         self, token: etree._Element, document: etree._Element, context: AuthenticationContext
     ) -> SamlAssertion:
-        raise NotImplementedError  # pragma: no cover - abstract
+        """Return the validated assertion, or raise SecurityVerificationError."""
 
 
 class CertSignedSamlAuthenticator(SamlAuthenticator):

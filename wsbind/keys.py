@@ -6,6 +6,7 @@ WWSAPI's CAPI and NCRYPT handles have no meaning on Linux; both asymmetric kinds
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import ClassVar
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -16,14 +17,16 @@ from .errors import TokenFreed
 AsymmetricPrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 
-class SecurityKeyHandle:
+class SecurityKeyHandle(ABC):
     """Abstract key handle (WS_SECURITY_KEY_HANDLE)."""
 
     key_handle_type: ClassVar[SecurityKeyHandleType]
 
+    @abstractmethod
     def copy(self) -> SecurityKeyHandle:
-        raise NotImplementedError  # pragma: no cover - every concrete handle overrides it
+        """An independent handle holding its own copy of the key."""
 
+    @abstractmethod
     def wipe(self) -> None:
         """Forget the key material; later use raises TokenFreed."""
 
