@@ -24,9 +24,6 @@ from samples.pki import self_signed_certificate
 from wsbind import namespaces as ns
 from wsbind.decryption import (
     AES128_CBC,
-    AES128_GCM,
-    AES192_CBC,
-    AES192_GCM,
     AES256_CBC,
     AES256_GCM,
     ALLOWED_DATA_ALGORITHMS,
@@ -38,7 +35,7 @@ from wsbind.decryption import (
     AssertionDecrypter,
     DecryptionFailed,
 )
-from wsbind.saml_issuer import SamlIssuer, SamlVersion, encrypt_assertion
+from wsbind.saml_issuer import _DATA_ALGORITHMS, SamlIssuer, SamlVersion, encrypt_assertion
 from wsbind.xmlparse import ParseLimits, parse_xml
 
 S1 = f"{{{ns.SAML1}}}"
@@ -48,14 +45,6 @@ XENC = f"{{{ns.XENC}}}"
 MESSAGE = "decryption failed"
 SAML2_OPEN = f'<saml2:Assertion xmlns:saml2="{ns.SAML2}" ID="_a" Version="2.0">'.encode()
 
-_TRANSFORMS = {
-    AES128_CBC: (xmlsec.constants.TransformAes128Cbc, 128),
-    AES192_CBC: (xmlsec.constants.TransformAes192Cbc, 192),
-    AES256_CBC: (xmlsec.constants.TransformAes256Cbc, 256),
-    AES128_GCM: (xmlsec.constants.TransformAes128Gcm, 128),
-    AES192_GCM: (xmlsec.constants.TransformAes192Gcm, 192),
-    AES256_GCM: (xmlsec.constants.TransformAes256Gcm, 256),
-}
 
 
 
@@ -103,7 +92,7 @@ def encrypt_raw(
     key_transport: str = RSA_OAEP_MGF1P,
 ) -> etree._Element:
     """An xenc:EncryptedData over arbitrary bytes, built without our encrypt_assertion."""
-    transform, bits = _TRANSFORMS[data_algorithm]
+    transform, bits = _DATA_ALGORITHMS[data_algorithm]
     template = xmlsec.template.encrypted_data_create(
         etree.Element("doc"), transform, type=ELEMENT_TYPE, ns="xenc"
     )
@@ -176,7 +165,7 @@ KEY_VALUE = f"{XENC}EncryptedData/{DS}KeyInfo/{XENC}EncryptedKey/{XENC}CipherDat
 def test_allow_lists() -> None:
     assert RSA_1_5 not in ALLOWED_KEY_TRANSPORT
     assert ALLOWED_KEY_TRANSPORT == {RSA_OAEP_MGF1P, RSA_OAEP}
-    assert ALLOWED_DATA_ALGORITHMS == set(_TRANSFORMS)
+    assert ALLOWED_DATA_ALGORITHMS == set(_DATA_ALGORITHMS)
 
 
 @pytest.mark.parametrize("version", list(SamlVersion))

@@ -19,6 +19,18 @@ from lxml import etree
 
 from . import namespaces as ns
 from .errors import WsBindError
+from .namespaces import (
+    AES128_CBC,
+    AES128_GCM,
+    AES192_CBC,
+    AES192_GCM,
+    AES256_CBC,
+    AES256_GCM,
+    ELEMENT_TYPE,
+    RSA_1_5,
+    RSA_OAEP,
+    RSA_OAEP_MGF1P,
+)
 from .xmlparse import DEFAULT_LIMITS, ParseLimits, parse_xml
 
 __all__ = [
@@ -38,17 +50,6 @@ __all__ = [
     "ELEMENT_TYPE",
 ]
 
-XENC11 = "http://www.w3.org/2009/xmlenc11#"
-AES128_CBC = ns.XENC + "aes128-cbc"
-AES192_CBC = ns.XENC + "aes192-cbc"
-AES256_CBC = ns.XENC + "aes256-cbc"
-AES128_GCM = XENC11 + "aes128-gcm"
-AES192_GCM = XENC11 + "aes192-gcm"
-AES256_GCM = XENC11 + "aes256-gcm"
-RSA_OAEP_MGF1P = ns.XENC + "rsa-oaep-mgf1p"
-RSA_OAEP = XENC11 + "rsa-oaep"
-RSA_1_5 = ns.XENC + "rsa-1_5"  # named only to be refused: PKCS#1 v1.5 is a Bleichenbacher oracle
-ELEMENT_TYPE = ns.XENC + "Element"
 
 ALLOWED_DATA_ALGORITHMS = frozenset(
     {AES128_CBC, AES192_CBC, AES256_CBC, AES128_GCM, AES192_GCM, AES256_GCM}

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lxml import etree
 
 from . import namespaces as ns
-from .decryption import (
+from .namespaces import (
     AES128_CBC,
     AES128_GCM,
     AES192_CBC,
