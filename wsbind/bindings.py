@@ -21,7 +21,7 @@ from .enums import MessageSecurityUsage, SecurityBindingType
 if TYPE_CHECKING:
     from .authenticator import SamlAuthenticator
     from .description import SecurityDescription
-    from .tokens import XmlSecurityToken
+    from .tokens import XmlSecurityToken, XmlTokenSource
 
 BindingProperties = Mapping[Any, Any]
 """Keyed by SecurityBindingProperty (or its int value); checked by rules R2-R4."""
@@ -74,9 +74,14 @@ class NamedPipeSspiTransportSecurityBinding(SecurityBinding):
 
 @dataclass(frozen=True)
 class HttpHeaderAuthSecurityBinding(SecurityBinding):
-    """HTTP Authorization header (Basic, Digest, NTLM, Negotiate, Passport); client auth only."""
+    """HTTP Authorization header (Basic, Digest, NTLM, Negotiate, Passport); client auth only.
+
+    ``password_validator`` is for servers using the BASIC scheme: WWSAPI checks Basic
+    credentials against Windows accounts, which Linux does not have, so the application must.
+    """
 
     client_credential: WindowsIntegratedAuthCredential | None = None
+    password_validator: PasswordValidator | None = None
     properties: BindingProperties = field(default_factory=dict)
     binding_type: ClassVar[int] = SecurityBindingType.HTTP_HEADER_AUTH
 
@@ -104,9 +109,13 @@ class KerberosApreqMessageSecurityBinding(SecurityBinding):
 
 @dataclass(frozen=True)
 class XmlTokenMessageSecurityBinding(SecurityBinding):
-    """Client only: presents an XML token the application already holds (e.g. issued SAML)."""
+    """Client only: presents an XML token the application already holds (e.g. issued SAML).
 
-    xml_token: XmlSecurityToken | None = None
+    ``xml_token`` is one token (copied when the channel is made, as in WWSAPI) or an
+    XmlTokenSource such as ``zeep_wsbind.IssuedTokenProvider``, asked on every message.
+    """
+
+    xml_token: XmlSecurityToken | XmlTokenSource | None = None
     binding_usage: int = MessageSecurityUsage.SUPPORTING
     properties: BindingProperties = field(default_factory=dict)
     binding_type: ClassVar[int] = SecurityBindingType.XML_TOKEN_MESSAGE

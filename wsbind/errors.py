@@ -35,6 +35,10 @@ class TokenFreed(WsBindError):
     """The token was freed with free_security_token and its key material is gone."""
 
 
+class TokenUnavailable(WsBindError):
+    """No valid token is at hand and fetching one now would block (e.g. inside an event loop)."""
+
+
 class InsecureTransport(WsBindError):
     """A token would have been sent over a channel that does not protect it (R30)."""
 

@@ -48,3 +48,13 @@ RSA_OAEP_MGF1P = XENC + "rsa-oaep-mgf1p"
 RSA_OAEP = XENC11 + "rsa-oaep"
 RSA_1_5 = XENC + "rsa-1_5"  # named only to be refused: PKCS#1 v1.5 is a Bleichenbacher oracle
 ELEMENT_TYPE = XENC + "Element"
+
+# Symmetric (proof-key) signatures
+HMAC_SHA1 = "http://www.w3.org/2000/09/xmldsig#hmac-sha1"
+HMAC_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256"
+
+# WS-Security token references
+WSSE_KEY_IDENTIFIER_BASE64 = (
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary"
+)
+THUMBPRINT_SHA1 = "http://docs.oasis-open.org/wss/oasis-wss-soap-message-security-1.1#ThumbprintSHA1"

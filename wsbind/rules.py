@@ -64,6 +64,7 @@ from .enums import (
     SecurityHeaderLayout,
     SecurityHeaderVersion,
     SecurityKeyEntropyMode,
+    SecurityKeyType,
     SecurityProperty,
     SecurityTimestampUsage,
     Side,
@@ -745,6 +746,28 @@ def _r22_username_password_validator(ctx: _Context) -> None:
                 "set password_validator to a function (username, password) -> bool that "
                 "returns True only for valid credentials.",
             )
+    for header_auth in ctx.of_type(HttpHeaderAuthSecurityBinding):
+        if _scheme_of(header_auth) & HttpHeaderAuthScheme.BASIC and not callable(header_auth.password_validator):
+            _fail(
+                "R22",
+                "HttpHeaderAuthSecurityBinding with the BASIC scheme on a server needs "
+                f"password_validator, got {_short(header_auth.password_validator)} (WWSAPI checks "
+                "Basic credentials against Windows accounts; here the application does).",
+                "set password_validator to a function (username, password) -> bool.",
+            )
+
+
+def _password_validator_is_server_only(ctx: _Context) -> None:
+    """A client has no passwords to judge; a validator there would suggest checks that never run."""
+    if not ctx.is_client:
+        return
+    for binding in ctx.bindings:
+        if getattr(binding, "password_validator", None) is not None:
+            _fail(
+                "R22",
+                f"{_name(binding)} on a client has a password_validator; only servers validate passwords.",
+                "remove password_validator from the client description (set client_credential instead).",
+            )
 
 
 def _r23_windows_credential_on_client(ctx: _Context) -> None:
@@ -1174,7 +1197,7 @@ def _signature_binding(ctx: _Context) -> SecurityBinding | None:
         if isinstance(binding, KerberosApreqMessageSecurityBinding):
             return binding
         if isinstance(binding, XmlTokenMessageSecurityBinding):
-            if getattr(binding.xml_token, "key", None) is not None:
+            if getattr(binding.xml_token, "key_type", SecurityKeyType.NONE) != SecurityKeyType.NONE:
                 return binding
     return None
 
@@ -1216,6 +1239,7 @@ _RULES: Sequence[Callable[[_Context], None]] = (
     _r20_no_properties_on_token_bindings,
     _r21_username_client_credential,
     _r22_username_password_validator,
+    _password_validator_is_server_only,
     _r23_windows_credential_on_client,
     _r24_no_windows_credential_on_server,
     _r25_no_server_certificate_on_http,

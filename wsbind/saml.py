@@ -41,6 +41,8 @@ class SamlAssertion:
     signing_certificate: x509.Certificate | None = field(default=None, repr=False, compare=False)
     confirmation_not_on_or_after: datetime | None = field(default=None, repr=False)
     one_time_use: bool = False
+    confirmation_key_info: etree._Element | None = field(default=None, repr=False, compare=False)
+    """The holder-of-key ds:KeyInfo of the subject confirmation (the proof key), if any."""
 
     @property
     def xml(self) -> bytes:
@@ -106,6 +108,7 @@ def _read_saml2(a: etree._Element, cert: x509.Certificate | None) -> SamlAsserti
         raise SamlFormatError("more than one SubjectConfirmation")
     method = confirmations[0].get("Method") if confirmations else None
     data = _one(confirmations[0], f"{s}SubjectConfirmationData") if confirmations else None
+    key_info = _one(data, f"{{{ns.DS}}}KeyInfo") if data is not None else None
     conditions = _one(a, f"{s}Conditions")
     one_time_use = conditions is not None and conditions.find(f"{s}OneTimeUse") is not None
     return SamlAssertion(
@@ -124,6 +127,7 @@ def _read_saml2(a: etree._Element, cert: x509.Certificate | None) -> SamlAsserti
         signing_certificate=cert,
         confirmation_not_on_or_after=_time(data.get("NotOnOrAfter")) if data is not None else None,
         one_time_use=one_time_use,
+        confirmation_key_info=key_info,
     )
 
 
@@ -139,6 +143,9 @@ def _read_saml11(a: etree._Element, cert: x509.Certificate | None) -> SamlAssert
     methods = {_text(m) for sub in subjects for m in sub.iterfind(f"{s}SubjectConfirmation/{s}ConfirmationMethod")}
     if len(methods) > 1:
         raise SamlFormatError("more than one confirmation method")
+    key_infos = [k for sub in subjects for k in sub.iterfind(f"{s}SubjectConfirmation/{{{ns.DS}}}KeyInfo")]
+    if len({etree.tostring(k, method="c14n", exclusive=True) for k in key_infos}) > 1:
+        raise SamlFormatError("statements name different confirmation keys")
     conditions = _one(a, f"{s}Conditions")
     return SamlAssertion(
         version="1.1",
@@ -154,6 +161,7 @@ def _read_saml11(a: etree._Element, cert: x509.Certificate | None) -> SamlAssert
         attributes=_attributes(a, s, "AttributeName"),
         element=a,
         signing_certificate=cert,
+        confirmation_key_info=key_infos[0] if key_infos else None,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 from types import TracebackType
+from typing import Protocol, runtime_checkable
 
 from lxml import etree
 
@@ -136,6 +137,26 @@ class XmlSecurityToken:
             return "XmlSecurityToken(<freed>)"
         tag = etree.QName(self.element()).localname
         return f"XmlSecurityToken(<{tag}>, key_type={self.key_type.name})"
+
+
+@runtime_checkable
+class XmlTokenSource(Protocol):
+    """Something that hands out a current token on demand, e.g. an issued-token provider.
+
+    ``XmlTokenMessageSecurityBinding(xml_token=source)`` asks it for a token on every message
+    instead of holding one fixed token, so renewed tokens are picked up without a new channel.
+    """
+
+    @property
+    def key_type(self) -> SecurityKeyType:
+        """The key type of the tokens it hands out (NONE for bearer tokens)."""
+
+    def current_token(self, *, block: bool) -> XmlSecurityToken:
+        """A valid token the caller may free; with ``block=False`` raise TokenUnavailable
+        instead of fetching one (async callers fetch with :meth:`aprefetch` first)."""
+
+    async def aprefetch(self) -> None:
+        """Make sure a valid token is cached, without blocking the event loop."""
 
 
 def create_xml_security_token(

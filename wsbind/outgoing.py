@@ -1,0 +1,157 @@
+"""OutgoingSecurity: what a client description puts into each request it sends.
+
+Framework-free so the zeep plugin and the WS-Trust channel share one implementation: the R30
+HTTPS check, then ``wsse:Security`` with the Timestamp first, a UsernameToken, each XML token as
+issued, and for holder-of-key tokens the endorsing signature that proves possession of the key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from . import namespaces as ns
+from .algorithms import SecurityAlgorithmSuite
+from .bindings import (
+    HttpHeaderAuthSecurityBinding,
+    SecurityBinding,
+    SslTransportSecurityBinding,
+    UsernameMessageSecurityBinding,
+    XmlTokenMessageSecurityBinding,
+)
+from .description import SecurityDescription
+from .enums import (
+    ChannelBinding,
+    SecurityAlgorithmId,
+    SecurityAlgorithmSuiteName,
+    SecurityKeyType,
+    SecurityProperty,
+    SecurityTimestampUsage,
+    Side,
+)
+from .errors import InsecureTransport
+from .header import apply_security_header, soap_namespace
+from .proof import default_proof_algorithms, sign_endorsing
+from .support import require_supported
+from .timeutil import utcnow
+from .tokens import XmlSecurityToken, XmlTokenSource, create_xml_security_token
+from .username_token import build_username_token
+
+CLIENT_BINDINGS: Sequence[type[SecurityBinding]] = (
+    SslTransportSecurityBinding,
+    HttpHeaderAuthSecurityBinding,
+    UsernameMessageSecurityBinding,
+    XmlTokenMessageSecurityBinding,
+)
+
+
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+class OutgoingSecurity:
+    """Applies a client SecurityDescription to outgoing SOAP envelopes.
+
+    Fixed XML tokens are copied when this is made, as WWSAPI copies them at channel creation;
+    token sources (e.g. an IssuedTokenProvider) are asked for a current token on every message.
+    """
+
+    def __init__(
+        self,
+        description: SecurityDescription,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        adapter: str = "wsbind",
+    ) -> None:
+        require_supported(description, CLIENT_BINDINGS, adapter)
+        description.validate(Side.CLIENT, ChannelBinding.HTTP)
+        self.description = description
+        self._clock = clock
+        self._requires_tls = description.find(SslTransportSecurityBinding) is not None
+        self._tokens: list[XmlSecurityToken] = []
+        self._sources: list[XmlTokenSource] = []
+        for binding in description.find_all(UsernameMessageSecurityBinding):
+            assert binding.client_credential is not None  # R21
+            self._tokens.append(create_xml_security_token(build_username_token(binding.client_credential)))
+        for xml_binding in description.find_all(XmlTokenMessageSecurityBinding):
+            token = xml_binding.xml_token
+            if isinstance(token, XmlSecurityToken):
+                self._tokens.append(token.copy())
+            elif token is not None:
+                self._sources.append(token)
+        self._sha256 = _uses_sha256(description)
+
+    @property
+    def has_tokens(self) -> bool:
+        return bool(self._tokens or self._sources)
+
+    def apply(self, envelope: etree._Element, address: str) -> None:
+        """Secure one outgoing envelope addressed to ``address`` (raises InsecureTransport)."""
+        if self._requires_tls and urlsplit(address).scheme.lower() != "https":
+            raise InsecureTransport(
+                f"R30: refusing to send a security token to {address!r}: the description needs "
+                "SslTransportSecurityBinding, so the endpoint must be https://. A bearer token sent "
+                "in clear can be replayed by anyone who sees it."
+            )
+        if not self.has_tokens:
+            return
+        block = not _in_event_loop()
+        fetched = [source.current_token(block=block) for source in self._sources]
+        try:
+            tokens = [*self._tokens, *fetched]
+            description = self.description
+            now = None if description.timestamp_usage == SecurityTimestampUsage.NEVER else self._clock()
+            security = apply_security_header(
+                envelope, tokens, now=now, timestamp_validity=description.timestamp_validity_duration
+            )
+            for token in tokens:
+                if token.key_type != SecurityKeyType.NONE:
+                    to_header = _to_header(envelope, address) if token.key_type == SecurityKeyType.ASYMMETRIC else None
+                    sign_endorsing(
+                        security, token, default_proof_algorithms(token, sha256=self._sha256), to_header=to_header
+                    )
+        finally:
+            for token in fetched:
+                token.free()
+
+    async def aprepare(self) -> None:
+        """Fetch every source's token without blocking, so the next apply() finds it cached."""
+        await asyncio.gather(*(source.aprefetch() for source in self._sources))
+
+    def close(self) -> None:
+        """Wipe this object's token copies."""
+        for token in self._tokens:
+            token.free()
+        self._tokens = []
+
+
+def _uses_sha256(description: SecurityDescription) -> bool:
+    """HMAC-SHA256 when the description's suite asks for it; HMAC-SHA1 (WWSAPI's default) otherwise."""
+    suite: SecurityAlgorithmSuite | None = description.get(SecurityProperty.ALGORITHM_SUITE)
+    if suite is not None:
+        return suite.symmetric_signature == SecurityAlgorithmId.HMAC_SHA_256
+    name = description.get(SecurityProperty.ALGORITHM_SUITE_NAME)
+    return name is not None and not SecurityAlgorithmSuiteName(name).uses_sha1_digest
+
+
+def _to_header(envelope: etree._Element, address: str) -> etree._Element:
+    """The WS-Addressing To header an asymmetric proof signs; added when zeep did not add one."""
+    soap_ns = soap_namespace(envelope)
+    header = envelope.find(f"{{{soap_ns}}}Header")
+    assert header is not None  # apply_security_header made it
+    found = header.findall(f"{{{ns.WSA}}}To")
+    if len(found) > 1:
+        raise ValueError("the envelope has two WS-Addressing To headers")
+    if found:
+        return found[0]
+    to = etree.SubElement(header, f"{{{ns.WSA}}}To", nsmap={"wsa": ns.WSA})
+    to.text = address
+    return to
