@@ -20,11 +20,13 @@ from spyne.protocol.soap import Soap12
 from spyne.server.wsgi import WsgiApplication
 
 from wsbind import namespaces as ns
+from wsbind.bindings import HttpHeaderAuthSecurityBinding
 from wsbind.description import SecurityDescription
+from wsbind.enums import SecurityBindingProperty
 from wsbind.errors import FaultCode, SecurityVerificationError
 from wsbind.soap import SOAP_CONTENT_TYPES, build_fault
 from wsbind.timeutil import utcnow
-from wsbind.verifier import MessageVerifier, TransportFacts, VerifiedMessage
+from wsbind.verifier import HttpAuthenticationFailed, MessageVerifier, TransportFacts, VerifiedMessage
 from wsbind.xmlparse import DEFAULT_LIMITS, ParseLimits
 
 log = logging.getLogger("spyne_wsbind")
@@ -32,6 +34,8 @@ log = logging.getLogger("spyne_wsbind")
 ENVIRON_KEY = "wsbind.verified_message"
 StartResponse = Callable[..., Any]
 WsgiEnviron = dict[str, Any]
+FaultBuilder = Callable[[str, FaultCode], bytes]
+"""(SOAP namespace, fault code) -> the whole fault envelope; e.g. an STS answers WS-Trust faults."""
 
 
 class _BodyTooLarge(Exception):
@@ -43,6 +47,7 @@ class SecurityHandler:
 
     ``trust_forwarded_proto``: count ``X-Forwarded-Proto: https`` as HTTPS. Turn it on only
     behind a proxy you run that terminates TLS and overwrites the header.
+    ``fault_builder`` renders refusals instead of the WS-Security fault (an STS uses WS-Trust's).
     """
 
     def __init__(
@@ -52,9 +57,16 @@ class SecurityHandler:
         trust_forwarded_proto: bool = False,
         limits: ParseLimits = DEFAULT_LIMITS,
         clock: Callable[[], datetime] = utcnow,
+        fault_builder: FaultBuilder = build_fault,
     ) -> None:
         self.verifier = MessageVerifier(description, limits=limits, clock=clock, adapter="spyne_wsbind")
         self.trust_forwarded_proto = trust_forwarded_proto
+        self.fault_builder = fault_builder
+        realm = None
+        basic = description.find(HttpHeaderAuthSecurityBinding)
+        if basic is not None:
+            realm = basic.properties.get(SecurityBindingProperty.HTTP_HEADER_AUTH_BASIC_REALM)
+        self.realm = str(realm or "wsbind").replace('"', "")
 
     def register(self, app: Application | WsgiApplication) -> SecuredWsgiApplication:
         """Secure a spyne Application (or its WsgiApplication); serve what this returns."""
@@ -84,10 +96,11 @@ class SecuredWsgiApplication:
             return self.wsgi_app(environ, start_response)  # type: ignore[no-any-return]
         try:
             body = _read_body(environ, self.handler.verifier.limits.max_bytes)
-            verified = self.handler.verifier.verify(body, TransportFacts(self.handler.is_https(environ)))
+            facts = TransportFacts(self.handler.is_https(environ), environ.get("HTTP_AUTHORIZATION"))
+            verified = self.handler.verifier.verify(body, facts)
         except SecurityVerificationError as exc:
             log.warning("request refused: %s (%s) %s", exc.fault_code.value, exc.reason, exc.detail)
-            return self._fault(exc.fault_code, start_response)
+            return self._fault(exc.fault_code, start_response, challenge=isinstance(exc, HttpAuthenticationFailed))
         except _BodyTooLarge:
             log.warning("request refused: body larger than %d bytes", self.handler.verifier.limits.max_bytes)
             return self._fault(FaultCode.INVALID_SECURITY, start_response)
@@ -99,12 +112,13 @@ class SecuredWsgiApplication:
         environ[ENVIRON_KEY] = verified
         return self.wsgi_app(environ, start_response)  # type: ignore[no-any-return]
 
-    def _fault(self, code: FaultCode, start_response: StartResponse) -> list[bytes]:
-        body = build_fault(self.soap_ns, code)
-        start_response(
-            "500 Internal Server Error",
-            [("Content-Type", SOAP_CONTENT_TYPES[self.soap_ns]), ("Content-Length", str(len(body)))],
-        )
+    def _fault(self, code: FaultCode, start_response: StartResponse, *, challenge: bool = False) -> list[bytes]:
+        """A SOAP fault; a failed HTTP Basic login is also a 401 with a challenge (RFC 7617)."""
+        body = self.handler.fault_builder(self.soap_ns, code)
+        headers = [("Content-Type", SOAP_CONTENT_TYPES[self.soap_ns]), ("Content-Length", str(len(body)))]
+        if challenge:
+            headers.append(("WWW-Authenticate", f'Basic realm="{self.handler.realm}", charset="UTF-8"'))
+        start_response("401 Unauthorized" if challenge else "500 Internal Server Error", headers)
         return [body]
 
 

@@ -15,6 +15,7 @@ from support import Issuer, envelope
 from wsbind import (
     CertSignedSamlAuthenticator,
     FaultCode,
+    KerberosApreqMessageSecurityBinding,
     MessageProperty,
     MessagePropertyUnavailable,
     MessageVerifier,
@@ -30,7 +31,6 @@ from wsbind import (
     TcpSspiTransportSecurityBinding,
     TransportFacts,
     UnsupportedBinding,
-    UsernameMessageSecurityBinding,
 )
 from wsbind import namespaces as ns
 from wsbind.saml_issuer import HOLDER_OF_KEY_V2, SamlIssuer, SamlVersion, encrypt_assertion
@@ -260,9 +260,9 @@ def test_one_time_use_assertion_is_refused_the_second_time(verifier: MessageVeri
     assert _refused(verifier, envelope(token, now=NOW)).reason == "replay"
 
 
-def test_holder_of_key_without_proof_is_refused(verifier: MessageVerifier, saml_issuer: SamlIssuer) -> None:
+def test_holder_of_key_without_a_key_is_refused(verifier: MessageVerifier, saml_issuer: SamlIssuer) -> None:
     token = saml_issuer.issue(subject="alice", now=NOW, confirmation_method=HOLDER_OF_KEY_V2)
-    assert _refused(verifier, envelope(token, now=NOW)).reason == "holder-of-key-without-proof"
+    assert _refused(verifier, envelope(token, now=NOW)).reason == "holder-of-key-without-key"
 
 
 def test_sender_vouches_is_refused(verifier: MessageVerifier, saml_issuer: SamlIssuer) -> None:
@@ -395,7 +395,10 @@ def test_sspi_transports_are_not_available_over_http(binding: Any) -> None:
 
 def test_bindings_not_carried_yet_say_so(issuer: Issuer) -> None:
     description = SecurityDescription(
-        [SslTransportSecurityBinding(), UsernameMessageSecurityBinding(password_validator=lambda u, p: True)]
+        [
+            SslTransportSecurityBinding(),
+            KerberosApreqMessageSecurityBinding(),
+        ]
     )
     with pytest.raises(UnsupportedBinding, match="does not carry it yet"):
         MessageVerifier(description)

@@ -24,6 +24,7 @@ from .certs import CertificateSource, load_certificate, load_private_key
 from .credentials import CertCredential
 from .enums import SamlAuthenticatorType
 from .errors import FaultCode, InvalidSecurityDescription, SecurityVerificationError
+from .proof import ProofKey, ProofKeyUnavailable, read_proof_key, verify_endorsing
 from .replay import ReplayCache
 from .saml import SamlAssertion, SamlFormatError, assertion_id, is_assertion, read_assertion
 from .signature import TrustedIssuers, verify_assertion_signature
@@ -63,6 +64,12 @@ class AuthenticationContext:
     clock_skew: timedelta
     allow_sha1: bool
     limits: ParseLimits = DEFAULT_LIMITS
+    security: etree._Element | None = None
+    """The wsse:Security header the token came in (where a holder-of-key proof must be)."""
+    timestamp: etree._Element | None = None
+    """The Timestamp the verifier checked; a holder-of-key proof must sign this one."""
+    to_header: etree._Element | None = None
+    """The message's WS-Addressing To header, which an asymmetric proof must sign."""
 
 
 def is_saml_token(element: etree._Element) -> bool:
@@ -124,6 +131,7 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
     def authenticate(
         self, token: etree._Element, document: etree._Element, context: AuthenticationContext
     ) -> SamlAssertion:
+        message = document
         if token.tag in _ENCRYPTED:
             token = self._decrypt(token, context)
             document = token
@@ -141,7 +149,7 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
         except SamlFormatError as exc:
             raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "malformed-assertion", str(exc)) from None
         self._check_conditions(assertion, context)
-        self._check_confirmation(assertion, context)
+        self._check_confirmation(assertion, message, context)
         self._check_one_time_use(assertion, context)
         self._run_validator(assertion)
         return assertion
@@ -184,16 +192,47 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
             if not named.intersection(self.audiences):
                 raise _reject(FaultCode.FAILED_AUTHENTICATION, "wrong-audience", f"audiences {sorted(named)}")
 
-    def _check_confirmation(self, assertion: SamlAssertion, context: AuthenticationContext) -> None:
+    def _check_confirmation(
+        self, assertion: SamlAssertion, document: etree._Element, context: AuthenticationContext
+    ) -> None:
         method = assertion.confirmation_method
         if method in HOLDER_OF_KEY:
-            # Proof of possession is not verified yet, so such a token proves nothing here.
-            raise _reject(FaultCode.FAILED_AUTHENTICATION, "holder-of-key-without-proof", method or "")
-        if method not in BEARER:
+            self._check_proof(assertion, document, context)
+        elif method not in BEARER:
             raise _reject(FaultCode.FAILED_AUTHENTICATION, "confirmation-method", f"method {method!r}")
+        elif assertion.confirmation_key_info is not None:
+            raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "confirmation-method", "a bearer confirmation names a key")
         expiry = assertion.confirmation_not_on_or_after
         if expiry is not None and context.now - context.clock_skew >= expiry:
             raise _reject(FaultCode.FAILED_AUTHENTICATION, "expired", f"confirmation NotOnOrAfter {expiry}")
+
+    def _check_proof(self, assertion: SamlAssertion, document: etree._Element, context: AuthenticationContext) -> None:
+        """Holder-of-key: the message must be signed with the key the assertion names (R67)."""
+        if context.security is None:
+            raise _reject(FaultCode.FAILED_AUTHENTICATION, "holder-of-key-without-proof", "no security header")
+        key = self._proof_key(assertion)
+        verify_endorsing(
+            context.security,
+            document,
+            assertion.id,
+            key,
+            timestamp=context.timestamp,
+            to_header=context.to_header,
+            allow_sha1=context.allow_sha1,
+        )
+
+    def _proof_key(self, assertion: SamlAssertion) -> ProofKey:
+        """The key in the confirmation KeyInfo: an EncryptedKey for us, or a certificate / RSA key value."""
+        key_info = assertion.confirmation_key_info
+        if key_info is None:
+            raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "holder-of-key-without-key", "no confirmation KeyInfo")
+        children = [c for c in key_info if isinstance(c.tag, str)]
+        if len(children) != 1:
+            raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "proof-key", "confirmation KeyInfo must hold one key")
+        try:
+            return read_proof_key(children[0], self._decrypter)
+        except ProofKeyUnavailable as exc:
+            raise _reject(exc.fault_code, exc.reason, exc.detail) from None
 
     def _check_one_time_use(self, assertion: SamlAssertion, context: AuthenticationContext) -> None:
         if not assertion.one_time_use:

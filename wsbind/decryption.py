@@ -9,12 +9,13 @@ a peer that can tell a bad padding from a bad key transport from bad XML has an 
 
 from __future__ import annotations
 
+import base64
 import copy
 import logging
 
 import xmlsec
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
 from . import namespaces as ns
@@ -77,6 +78,9 @@ _DATA_CHILDREN = frozenset(
     {_ENCRYPTION_METHOD, _KEY_INFO, _CIPHER_DATA, f"{_X}EncryptionProperties"}
 )
 _KEY_CHILDREN = _DATA_CHILDREN | {f"{_X}ReferenceList", f"{_X}CarriedKeyName"}
+_MGF1_SHA1 = ns.XENC11 + "mgf1sha1"
+_OAEP_HASHES: dict[str, type[hashes.HashAlgorithm]] = {ns.SHA1: hashes.SHA1, ns.SHA256: hashes.SHA256}
+_OAEP_MGFS: dict[str, type[hashes.HashAlgorithm]] = {_MGF1_SHA1: hashes.SHA1, ns.XENC11 + "mgf1sha256": hashes.SHA256}
 
 
 class DecryptionFailed(WsBindError):
@@ -127,6 +131,7 @@ class AssertionDecrypter:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
+        self._private_key = private_key
         key = xmlsec.Key.from_memory(pem, xmlsec.constants.KeyDataFormatPem)
         # Built once: creating a KeysManager loads the system CA store (~15 ms). Sharing it
         # across threads is safe: decryption only reads it and gets its own copy of the key.
@@ -143,6 +148,38 @@ class AssertionDecrypter:
             # Logged here, raised outside the handler so no context exception rides along.
             _log.debug("decryption failed: %s: %s", type(exc).__name__, exc)
         raise DecryptionFailed(_MESSAGE)
+
+    def unwrap_key(self, encrypted_key: etree._Element) -> bytes:
+        """Decrypt a standalone xenc:EncryptedKey (a holder-of-key proof key) with RSA-OAEP.
+
+        Any KeyInfo inside it is ignored: there is one private key, and nothing in the message
+        may choose another. Failures are as uniform as for assertions.
+        """
+        try:
+            return self._unwrap(encrypted_key)
+        except Exception as exc:
+            _log.debug("key unwrap failed: %s: %s", type(exc).__name__, exc)
+        raise DecryptionFailed(_MESSAGE)
+
+    def _unwrap(self, key: etree._Element) -> bytes:
+        if key.tag != _ENCRYPTED_KEY or any(True for _ in key.iter(_RETRIEVAL_METHOD, _CIPHER_REFERENCE)):
+            raise _Reject("not a self-contained EncryptedKey")
+        _check_children(key, _KEY_CHILDREN)
+        _algorithm(key, ALLOWED_KEY_TRANSPORT, "key transport")
+        _check_cipher_data(key, "EncryptedKey")
+        method = key.find(_ENCRYPTION_METHOD)
+        assert method is not None
+        digests = [d.get("Algorithm", "") for d in method if d.tag == f"{{{ns.DS}}}DigestMethod"]
+        mgfs = [m.get("Algorithm", "") for m in method if m.tag == f"{{{ns.XENC11}}}MGF"]
+        if len(digests) > 1 or len(mgfs) > 1 or len(_elements(method)) != len(digests) + len(mgfs):
+            raise _Reject("unexpected EncryptionMethod content")
+        digest = _OAEP_HASHES.get(digests[0] if digests else ns.SHA1)
+        mgf = _OAEP_MGFS.get(mgfs[0] if mgfs else _MGF1_SHA1)
+        if digest is None or mgf is None or (mgfs and method.get("Algorithm") != RSA_OAEP):
+            raise _Reject("OAEP parameters not allowed")
+        cipher_value = key.findtext(f"{_CIPHER_DATA}/{_CIPHER_VALUE}") or ""
+        ciphertext = base64.b64decode("".join(cipher_value.split()), validate=True)
+        return self._private_key.decrypt(ciphertext, padding.OAEP(padding.MGF1(mgf()), digest(), None))
 
     def _decrypt(self, encrypted: etree._Element, limits: ParseLimits) -> etree._Element:
         data, key = self._check_structure(encrypted)

@@ -13,11 +13,14 @@ assertion names. Nothing in the message chooses that key.
 
 from __future__ import annotations
 
+import base64
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import xmlsec
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lxml import etree
@@ -27,6 +30,9 @@ from .errors import FaultCode, SecurityVerificationError
 from .keys import NcryptAsymmetricSecurityKeyHandle, RawSymmetricSecurityKeyHandle
 from .signature import count_id
 from .tokens import XmlSecurityToken
+
+if TYPE_CHECKING:
+    from .decryption import AssertionDecrypter
 
 _DS = f"{{{ns.DS}}}"
 _WSU_ID = f"{{{ns.WSU}}}Id"
@@ -143,6 +149,55 @@ class ProofKey:
         assert self.public is not None
         pem = self.public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         return xmlsec.Key.from_memory(pem, _C.KeyDataFormatPem)
+
+
+class ProofKeyUnavailable(SecurityVerificationError):
+    """The assertion's confirmation key could not be read or unwrapped."""
+
+
+def read_proof_key(element: etree._Element, decrypter: AssertionDecrypter | None) -> ProofKey:
+    """The key one child of a confirmation KeyInfo names.
+
+    ``xenc:EncryptedKey``: a symmetric key encrypted to us (needs ``decryption_cert``);
+    ``ds:X509Data`` with one certificate, or ``ds:KeyValue`` with an RSA key: a public key.
+    """
+    if element.tag == f"{{{ns.XENC}}}EncryptedKey":
+        if decrypter is None:
+            raise ProofKeyUnavailable(
+                FaultCode.SECURITY_TOKEN_UNAVAILABLE, "no-decryption-cert", "encrypted proof key, no decryption_cert"
+            )
+        from .decryption import DecryptionFailed
+
+        try:
+            return ProofKey(symmetric=decrypter.unwrap_key(element))
+        except (DecryptionFailed, ValueError):
+            raise ProofKeyUnavailable(FaultCode.FAILED_CHECK, "decryption", "proof key unwrap failed") from None
+    try:
+        if element.tag == f"{_DS}X509Data":
+            certificates = [c for c in element if isinstance(c.tag, str)]
+            if len(certificates) != 1 or certificates[0].tag != f"{_DS}X509Certificate":
+                raise ValueError("X509Data must hold one X509Certificate")
+            der = base64.b64decode("".join((certificates[0].text or "").split()), validate=True)
+            public = x509.load_der_x509_certificate(der).public_key()
+        elif element.tag == f"{_DS}KeyValue":
+            values = [c for c in element if isinstance(c.tag, str)]
+            if len(values) != 1 or values[0].tag != f"{_DS}RSAKeyValue":
+                raise ValueError("KeyValue must hold one RSAKeyValue")
+            public = rsa.RSAPublicNumbers(_integer(values[0], "Exponent"), _integer(values[0], "Modulus")).public_key()
+        else:
+            raise ValueError(f"unsupported confirmation key {element.tag}")
+        if not isinstance(public, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+            raise ValueError("confirmation key is neither RSA nor EC")
+        return ProofKey(public=public)
+    except ValueError as exc:
+        raise ProofKeyUnavailable(FaultCode.INVALID_SECURITY_TOKEN, "proof-key", str(exc)) from None
+
+
+def _integer(parent: etree._Element, name: str) -> int:
+    found = parent.findall(f"{_DS}{name}")
+    if len(found) != 1:
+        raise ValueError(f"RSAKeyValue needs one {name}")
+    return int.from_bytes(base64.b64decode("".join((found[0].text or "").split()), validate=True), "big")
 
 
 def _refuse(reason: str, detail: str, code: FaultCode = FaultCode.INVALID_SECURITY) -> SecurityVerificationError:

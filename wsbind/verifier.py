@@ -15,7 +15,12 @@ from lxml import etree
 
 from . import namespaces as ns
 from .authenticator import AuthenticationContext, is_saml_token
-from .bindings import SamlMessageSecurityBinding, SslTransportSecurityBinding
+from .bindings import (
+    HttpHeaderAuthSecurityBinding,
+    SamlMessageSecurityBinding,
+    SslTransportSecurityBinding,
+    UsernameMessageSecurityBinding,
+)
 from .description import SecurityDescription
 from .enums import ChannelBinding, MessageProperty, ProtectionLevel, SecurityHeaderLayout, SecurityTimestampUsage, Side
 from .errors import FaultCode, MessagePropertyUnavailable, SecurityVerificationError
@@ -24,9 +29,15 @@ from .soap import Envelope, read_envelope
 from .support import require_supported
 from .timestamp import check_timestamp
 from .timeutil import utcnow
+from .username_token import UsernameTokenClaims, check_password, parse_basic_authorization, read_username_token
 from .xmlparse import DEFAULT_LIMITS, ParseLimits, XmlRejected, parse_xml
 
-SERVER_BINDINGS = (SslTransportSecurityBinding, SamlMessageSecurityBinding)
+SERVER_BINDINGS = (
+    SslTransportSecurityBinding,
+    HttpHeaderAuthSecurityBinding,
+    UsernameMessageSecurityBinding,
+    SamlMessageSecurityBinding,
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,12 @@ class TransportFacts:
     """What the transport knows that the bytes do not."""
 
     is_https: bool
+    authorization: str | None = None
+    """The HTTP Authorization header, for HttpHeaderAuthSecurityBinding (BASIC)."""
+
+
+class HttpAuthenticationFailed(SecurityVerificationError):
+    """HTTP header authentication failed: answer 401 with a challenge, not only a fault."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +63,8 @@ class VerifiedMessage:
     timestamp_created: datetime | None
     envelope: etree._Element
     has_saml_binding: bool
+    username: str | None = None
+    """Who authenticated with a UsernameToken or HTTP Basic (MessageProperty.USERNAME)."""
 
     def get_property(self, prop: MessageProperty) -> Any:
         """WsGetMessageProperty for the security properties this server can produce."""
@@ -54,14 +73,16 @@ class VerifiedMessage:
             return self.protection_level
         if prop == MessageProperty.SAML_ASSERTION and self.has_saml_binding:
             return self.saml_assertion
+        if prop == MessageProperty.USERNAME and self.username is not None:
+            return self.username
         raise MessagePropertyUnavailable(
             f"R59: {prop.name} does not apply to this endpoint's security description "
-            "(e.g. SAML_ASSERTION needs a SamlMessageSecurityBinding)."
+            "(e.g. SAML_ASSERTION needs a SamlMessageSecurityBinding, USERNAME a username or Basic binding)."
         )
 
 
 class MessageVerifier:
-    """Checks requests against a server SecurityDescription (SSL and/or SAML bindings)."""
+    """Checks requests against a server SecurityDescription (SSL, Basic, username and SAML bindings)."""
 
     def __init__(
         self,
@@ -77,6 +98,8 @@ class MessageVerifier:
         self.limits = limits
         self._clock = clock
         self._ssl = description.find(SslTransportSecurityBinding)
+        self._basic = description.find(HttpHeaderAuthSecurityBinding)
+        self._username = description.find(UsernameMessageSecurityBinding)
         saml = description.find(SamlMessageSecurityBinding)
         self.saml_binding = saml
         self._authenticator = saml.authenticator if saml is not None else None
@@ -88,25 +111,63 @@ class MessageVerifier:
             raise SecurityVerificationError(
                 FaultCode.INVALID_SECURITY, "tls-required", "request did not arrive over HTTPS"
             )
+        username = self._check_basic(transport.authorization)
         try:
             root = parse_xml(raw, self.limits)
         except XmlRejected as exc:
             raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "unreadable-xml", str(exc)) from None
         envelope = read_envelope(root)
-        if self._authenticator is None:
-            return VerifiedMessage(envelope.soap_ns, self._protection, None, None, root, False)
+        if self._authenticator is None and self._username is None:
+            return VerifiedMessage(envelope.soap_ns, self._protection, None, None, root, False, username)
         now = self._clock()
-        created = self._check_security_header(envelope, now)
-        assertion = self._authenticator.authenticate(
-            self._single_saml_token(envelope),
-            root,
-            AuthenticationContext(
-                now, self.description.max_allowed_clock_skew, self.description.allows_sha1, self.limits
-            ),
-        )
-        return VerifiedMessage(envelope.soap_ns, self._protection, assertion, created, root, True)
+        timestamp, created = self._check_security_header(envelope, now)
+        assert envelope.security is not None  # checked above
+        if self._username is not None:
+            username = self._check_username_token(envelope.security)
+        assertion = None
+        if self._authenticator is not None:
+            assertion = self._authenticator.authenticate(
+                self._single_saml_token(envelope),
+                root,
+                AuthenticationContext(
+                    now,
+                    self.description.max_allowed_clock_skew,
+                    self.description.allows_sha1,
+                    self.limits,
+                    security=envelope.security,
+                    timestamp=timestamp,
+                    to_header=_to_header(envelope),
+                ),
+            )
+        has_saml = self._authenticator is not None
+        return VerifiedMessage(envelope.soap_ns, self._protection, assertion, created, root, has_saml, username)
 
-    def _check_security_header(self, envelope: Envelope, now: datetime) -> datetime | None:
+    def _check_basic(self, authorization: str | None) -> str | None:
+        if self._basic is None:
+            return None
+        credentials = parse_basic_authorization(authorization)
+        if credentials is None:
+            raise HttpAuthenticationFailed(FaultCode.FAILED_AUTHENTICATION, "http-auth-missing", "no Basic header")
+        validator = self._basic.password_validator
+        assert validator is not None  # R22
+        claims = UsernameTokenClaims(*credentials)
+        try:
+            check_password(validator, claims)
+        except SecurityVerificationError as exc:
+            raise HttpAuthenticationFailed(exc.fault_code, "http-auth-rejected", exc.detail) from None
+        return claims.username
+
+    def _check_username_token(self, security: etree._Element) -> str:
+        claims = read_username_token(security)
+        if claims is None:
+            raise SecurityVerificationError(FaultCode.SECURITY_TOKEN_UNAVAILABLE, "no-username-token", "")
+        assert self._username is not None and self._username.password_validator is not None  # R22
+        check_password(self._username.password_validator, claims)
+        return claims.username
+
+    def _check_security_header(
+        self, envelope: Envelope, now: datetime
+    ) -> tuple[etree._Element | None, datetime | None]:
         security = envelope.security
         if security is None:
             raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "no-security-header", "")
@@ -117,18 +178,19 @@ class MessageVerifier:
         if not timestamps:
             if self.description.timestamp_usage != SecurityTimestampUsage.NEVER:
                 raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "no-timestamp", "R64")
-            return None
+            return None, None
         layout = self.description.header_layout
         if (layout == SecurityHeaderLayout.LAX_WITH_TIMESTAMP_FIRST and elements[0] is not timestamps[0]) or (
             layout == SecurityHeaderLayout.LAX_WITH_TIMESTAMP_LAST and elements[-1] is not timestamps[0]
         ):
             raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "timestamp-position", f"R66 {layout.name}")
-        return check_timestamp(
+        created = check_timestamp(
             timestamps[0],
             now,
             self.description.max_allowed_latency,
             self.description.max_allowed_clock_skew,
         )
+        return timestamps[0], created
 
     @staticmethod
     def _single_saml_token(envelope: Envelope) -> etree._Element:
@@ -139,3 +201,13 @@ class MessageVerifier:
         if len(tokens) > 1:
             raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "several-saml-tokens", "")
         return tokens[0]
+
+
+def _to_header(envelope: Envelope) -> etree._Element | None:
+    """The message's one WS-Addressing To header, if any (two are refused)."""
+    if envelope.header is None:
+        return None
+    found = envelope.header.findall(f"{{{ns.WSA}}}To")
+    if len(found) > 1:
+        raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "several-to-headers", "")
+    return found[0] if found else None
