@@ -7,6 +7,7 @@ from typing import Any
 
 import requests
 import zeep
+from zeep.proxy import AsyncOperationProxy, AsyncServiceProxy
 from zeep.transports import AsyncTransport, Transport
 
 from wsbind.bindings import HttpHeaderAuthSecurityBinding, SslTransportSecurityBinding
@@ -84,6 +85,36 @@ def secure_client(
     return zeep.Client(wsdl, transport=transport, plugins=plugins, **zeep_kwargs)
 
 
+class _PreparingOperationProxy(AsyncOperationProxy):
+    """Awaits every SecurityPlugin's token sources before zeep's synchronous egress runs."""
+
+    def __init__(self, service_proxy: AsyncServiceProxy, operation_name: str) -> None:
+        super().__init__(service_proxy, operation_name)  # type: ignore[no-untyped-call]
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        for plugin in self._proxy._client.plugins:
+            if isinstance(plugin, SecurityPlugin):
+                await plugin.outgoing.aprepare()
+        return await super().__call__(*args, **kwargs)  # type: ignore[no-untyped-call]
+
+
+class SecureAsyncClient(zeep.AsyncClient):
+    """A zeep AsyncClient that fetches issued tokens asynchronously before each call.
+
+    zeep runs plugins synchronously even in AsyncClient, so a plugin that fetched a token there
+    would block the event loop; this client fetches first, and the plugin only attaches.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
+
+    def bind(self, service_name: str | None = None, port_name: str | None = None) -> Any:
+        proxy = super().bind(service_name, port_name)
+        if isinstance(proxy, AsyncServiceProxy):
+            proxy._operations = {name: _PreparingOperationProxy(proxy, name) for name in proxy._operations}
+        return proxy
+
+
 def secure_async_client(
     wsdl: str, description: SecurityDescription, *, verify: Verify = True, **zeep_kwargs: Any
 ) -> zeep.AsyncClient:
@@ -97,4 +128,4 @@ def secure_async_client(
         client=httpx.AsyncClient(**options), wsdl_client=httpx.Client(**options)
     )
     plugins = [plugin, *zeep_kwargs.pop("plugins", [])]
-    return zeep.AsyncClient(wsdl, transport=transport, plugins=plugins, **zeep_kwargs)
+    return SecureAsyncClient(wsdl, transport=transport, plugins=plugins, **zeep_kwargs)
