@@ -282,3 +282,11 @@ class WindowsIntegratedAuthCredentialType(IntEnum):
 
 class UsernameCredentialType(IntEnum):
     STRING = 1
+
+
+class SecurityBearerKeyTypeVersion(IntEnum):
+    """Which WS-Trust 1.3 bearer KeyType URI to send (the spec, schema and errata disagree)."""
+
+    ORIGINAL_SPECIFICATION = 1
+    ORIGINAL_SCHEMA = 2
+    ERRATA_01 = 3

@@ -7,6 +7,8 @@ framework will act on.
 
 from __future__ import annotations
 
+import copy
+import uuid
 from dataclasses import dataclass
 
 from lxml import etree
@@ -90,3 +92,38 @@ def build_fault(soap_ns: str, code: FaultCode) -> bytes:
         text.set(f"{{{ns.XML}}}lang", "en")
         text.text = code.generic_message
     return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
+
+
+_MUST_UNDERSTAND = {ns.SOAP11: "1", ns.SOAP12: "true"}
+
+
+def build_envelope(
+    soap_ns: str, body_child: etree._Element, *, action: str | None, to: str | None, message_id: bool = True
+) -> etree._Element:
+    """A SOAP envelope around a copy of ``body_child`` with WS-Addressing 2005/08 headers.
+
+    Action and To carry mustUnderstand (a receiver that ignores them could act on a message
+    meant for another operation or endpoint); MessageID lets the peer correlate its reply. The
+    Header is always present, even empty, so a security header can be added later.
+    """
+    if soap_ns not in _MUST_UNDERSTAND:
+        raise ValueError(f"soap_ns must be the SOAP 1.1 or 1.2 namespace, not {soap_ns!r}")
+    if not isinstance(body_child, etree._Element):
+        raise TypeError("body_child must be an lxml element")
+    envelope = etree.Element(f"{{{soap_ns}}}Envelope", nsmap={"s": soap_ns, "a": ns.WSA})
+    header = etree.SubElement(envelope, f"{{{soap_ns}}}Header")
+    if action is not None:
+        element = etree.SubElement(header, f"{{{ns.WSA}}}Action")
+        element.set(f"{{{soap_ns}}}mustUnderstand", _MUST_UNDERSTAND[soap_ns])
+        element.text = action
+    if message_id:
+        etree.SubElement(header, f"{{{ns.WSA}}}MessageID").text = f"urn:uuid:{uuid.uuid4()}"
+    if to is not None:
+        element = etree.SubElement(header, f"{{{ns.WSA}}}To")
+        element.set(f"{{{soap_ns}}}mustUnderstand", _MUST_UNDERSTAND[soap_ns])
+        element.text = to
+    body = etree.SubElement(envelope, f"{{{soap_ns}}}Body")
+    child = copy.deepcopy(body_child)  # a copy: the caller's element stays where it was
+    child.tail = None
+    body.append(child)
+    return envelope
