@@ -1,7 +1,9 @@
-"""The federated demo: a client presents a signed SAML token; a spyne service validates it.
+"""The federated demo: a client gets SAML tokens from an STS with WS-Trust and presents them.
 
-Run with ``make demo``. Everything happens on 127.0.0.1 with keys made on the spot. Until the
-WS-Trust STS lands, the token is signed here by the same code the STS will use.
+Run with ``make demo``. Everything happens on 127.0.0.1 over HTTPS with keys made on the spot:
+a WS-Trust security token service (spyne), an orders service (spyne) that accepts only tokens
+its STS signed for it, and a zeep client that asks the STS for tokens with a username and
+password, then calls the service with a bearer token and with a holder-of-key token.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import logging
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +23,31 @@ from spyne.protocol.soap import Soap11
 
 from samples.pki import self_signed, tls_server
 from samples.server import serve
-from spyne_wsbind import MessageProperty, SecurityHandler, get_message_property
+from spyne_wsbind import MessageProperty, SecurityHandler, SecurityTokenService, get_message_property
 from wsbind import (
+    CertCredential,
     CertSignedSamlAuthenticator,
     SamlMessageSecurityBinding,
     SecurityDescription,
+    SecurityKeyEntropyMode,
+    SecurityKeyType,
     SslTransportSecurityBinding,
+    StringUsernameCredential,
+    TrustVersion,
+    UsernameMessageSecurityBinding,
+    XmlSecurityToken,
     XmlTokenMessageSecurityBinding,
-    create_xml_security_token,
 )
+from wsbind import namespaces as ns
 from wsbind.saml_issuer import SamlIssuer
-from zeep_wsbind import secure_client
+from wsbind.timeutil import utcnow
+from wsbind.trust import SecurityTokenServiceFault
+from zeep_wsbind import IssuedTokenProvider, TrustChannel, request_security_token, secure_client
 
-SERVICE_AUDIENCE = "urn:wsbind:demo:orders"
+ORDERS = "urn:wsbind:demo:orders"
+PAYROLL = "urn:wsbind:demo:payroll"
 STS_NAME = "https://sts.demo.test/adfs/services/trust"
+USERS = {"alice": "correct horse battery staple"}
 
 
 def say(text: str = "") -> None:
@@ -47,14 +61,23 @@ class OrdersService(ServiceBase):
     def whoami(ctx: Any) -> str:
         saml = get_message_property(ctx, MessageProperty.SAML_ASSERTION)
         claims = "; ".join(f"{name}={','.join(values)}" for name, values in saml.attributes.items())
-        return f"subject={saml.subject_name_id} issuer={saml.issuer} SAML {saml.version} claims: {claims}"
+        kind = "holder-of-key" if "holder-of-key" in (saml.confirmation_method or "") else "bearer"
+        return f"{saml.subject_name_id} ({kind} SAML {saml.version} from {saml.issuer}); claims: {claims}"
 
 
-class _ServiceLog(logging.Handler):
-    """Shows the service's own log lines: the fault says little, the log says why."""
+class _Log(logging.Handler):
+    """Shows the servers' own log lines: a fault says little on purpose, the log says why."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        say(f"     service log: {record.getMessage()}")
+        say(f"     server log: {record.getMessage()}")
+
+
+def _check_password(username: str, password: str) -> bool:
+    return USERS.get(username) == password
+
+
+def _claims(username: str, applies_to: str) -> dict[str, Sequence[str]]:
+    return {"role": ["buyer", "approver"], "email": [f"{username}@example.test"]}
 
 
 def call(client: zeep.Client) -> None:
@@ -64,75 +87,143 @@ def call(client: zeep.Client) -> None:
         codes = [str(fault.code), *(str(c) for c in fault.subcodes or [])]
         say(f'  -> refused with SOAP fault {codes[-1]}: "{fault.message}"')
     else:
-        say(f"  -> the service saw: {answer}")
+        say(f"  -> the service says it was called by {answer}")
 
 
-def client_for(url: str, token_xml: bytes, ca_file: Path) -> zeep.Client:
-    description = SecurityDescription(
-        [SslTransportSecurityBinding(), XmlTokenMessageSecurityBinding(create_xml_security_token(token_xml))]
-    )
+def client_for(url: str, token: XmlSecurityToken | IssuedTokenProvider, ca_file: Path) -> zeep.Client:
+    description = SecurityDescription([SslTransportSecurityBinding(), XmlTokenMessageSecurityBinding(token)])
     return secure_client(url + "?wsdl", description, verify=str(ca_file))
+
+
+def sts_channel(url: str, username: str, password: str, ca_file: Path) -> TrustChannel:
+    """The client's channel to the STS: HTTPS plus a WS-Security UsernameToken."""
+    description = SecurityDescription(
+        [
+            SslTransportSecurityBinding(),
+            UsernameMessageSecurityBinding(client_credential=StringUsernameCredential(username, password)),
+        ]
+    )
+    return TrustChannel(url, description, verify=str(ca_file))
 
 
 def main() -> int:
     started = time.monotonic()
-    logging.getLogger("spyne_wsbind").addHandler(_ServiceLog())
-    logging.getLogger("spyne_wsbind").propagate = False
+    for name in ("spyne_wsbind", "spyne_wsbind.sts"):
+        logging.getLogger(name).addHandler(_Log())
+        logging.getLogger(name).propagate = False
     with tempfile.TemporaryDirectory(prefix="wsbind-demo-") as folder:
         work = Path(folder)
-        say("1. Making keys: a signing certificate for the token issuer (STS), another for an")
-        say("   impostor, and a TLS certificate for https://127.0.0.1 signed by a one-off CA.")
-        sts = self_signed(work, "sts-signing")
-        impostor = self_signed(work, "impostor")
+        say("1. Making keys: the STS's signing certificate, the orders service's own certificate")
+        say("   (holder-of-key proof keys are encrypted to it), and a TLS certificate for")
+        say("   https://127.0.0.1 signed by a one-off CA.")
+        sts_key = self_signed(work, "sts-signing")
+        orders_key = self_signed(work, "orders-service")
         ca_file, tls = tls_server(work)
+        certificates = (tls.cert_file, tls.key_file)
 
-        say("2. Starting the orders service over HTTPS. Its security description is")
-        say("   [SslTransportSecurityBinding, SamlMessageSecurityBinding]: it believes only tokens")
-        say(f"   signed by the STS certificate and addressed to {SERVICE_AUDIENCE}.")
-        description = SecurityDescription(
+        say("2. Starting the security token service (WS-Trust February 2005 and 1.3). Callers log")
+        say("   in with a WS-Security UsernameToken over HTTPS; it issues SAML for two relying")
+        say(f"   parties, {ORDERS} and {PAYROLL}.")
+        shift = [dt.timedelta(0)]
+        sts = SecurityTokenService(
+            SamlIssuer(STS_NAME, sts_key.private_key, sts_key.certificate),
+            relying_parties={ORDERS: orders_key.certificate, PAYROLL: None},
+            claims=_claims,
+            clock=lambda: utcnow() - shift[0],
+        )
+        sts_description = SecurityDescription(
+            [SslTransportSecurityBinding(), UsernameMessageSecurityBinding(password_validator=_check_password)]
+        )
+
+        say("3. Starting the orders service. Its description is [SslTransportSecurityBinding,")
+        say("   SamlMessageSecurityBinding]: it believes only tokens the STS signed for it.")
+        orders_description = SecurityDescription(
             [
                 SslTransportSecurityBinding(),
                 SamlMessageSecurityBinding(
-                    authenticator=CertSignedSamlAuthenticator([sts.certificate], audiences=[SERVICE_AUDIENCE])
+                    authenticator=CertSignedSamlAuthenticator(
+                        [sts_key.certificate],
+                        decryption_cert=CertCredential(str(orders_key.cert_file), str(orders_key.key_file)),
+                        audiences=[ORDERS],
+                    )
                 ),
             ]
         )
         app = Application(
             [OrdersService], "urn:wsbind:demo", in_protocol=Soap11(validator="lxml"), out_protocol=Soap11()
         )
-        with serve(SecurityHandler(description).register(app), (tls.cert_file, tls.key_file)) as url:
-            say(f"   Listening on {url}")
-            issuer = SamlIssuer(STS_NAME, sts.private_key, sts.certificate)
-            claims = {"role": ["buyer", "approver"], "email": ["alice@example.test"]}
-
-            say()
-            say("3. The STS signs a SAML 2.0 bearer assertion for alice (valid one hour), and the")
-            say("   client sends it in a WS-Security header (Timestamp first, token as issued).")
-            token = issuer.issue(subject="alice", audiences=[SERVICE_AUDIENCE], attributes=claims)
-            call(client_for(url, token, ca_file))
-
-            say()
-            say("4. Someone edits the signed token to say 'mallory' instead of 'alice':")
-            call(client_for(url, token.replace(b">alice<", b">mallory<"), ca_file))
-
-            say()
-            say("5. A token that expired an hour ago is presented:")
-            past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)
-            expired = issuer.issue(
-                subject="alice", audiences=[SERVICE_AUDIENCE], now=past, lifetime=dt.timedelta(hours=1)
-            )
-            call(client_for(url, expired, ca_file))
-
-            say()
-            say("6. An impostor issuer signs a perfect-looking token with its own key:")
-            forged = SamlIssuer(STS_NAME, impostor.private_key, impostor.certificate).issue(
-                subject="alice", audiences=[SERVICE_AUDIENCE], attributes=claims
-            )
-            call(client_for(url, forged, ca_file))
+        sts_app = sts.wsgi_app(sts_description, clock=utcnow)
+        with serve(sts_app, certificates) as sts_url, serve(
+            SecurityHandler(orders_description).register(app), certificates
+        ) as url:
+            trust_url = sts_url + "adfs/services/trust/13/usernamemixed"
+            say(f"   STS:    {trust_url}")
+            say(f"   orders: {url}")
+            _run_scenes(trust_url, url, ca_file, shift)
 
     say()
-    say(f"Done in {time.monotonic() - started:.1f} s: one call accepted, three refused with their faults.")
+    say(f"Done in {time.monotonic() - started:.1f} s: two calls accepted, three attempts refused with their faults.")
     return 0
+
+
+def _run_scenes(trust_url: str, url: str, ca_file: Path, shift: list[dt.timedelta]) -> None:
+    with sts_channel(trust_url, "alice", USERS["alice"], ca_file) as channel:
+        say()
+        say("4. alice asks the STS (WS-Trust 1.3) for a SAML 2.0 bearer token for the orders")
+        say("   service; an IssuedTokenProvider caches it and renews it at 60 % of its lifetime.")
+        provider = IssuedTokenProvider(
+            channel,
+            applies_to=ORDERS,
+            trust_version=TrustVersion.V1_3,
+            issued_token_type=ns.SAML20_TOKEN_TYPE,
+            issued_token_key_type=SecurityKeyType.NONE,
+        )
+        client = client_for(url, provider, ca_file)
+        begun = time.perf_counter()
+        call(client)
+        first = time.perf_counter() - begun
+        begun = time.perf_counter()
+        call(client)
+        again = time.perf_counter() - begun
+        say(f"     (first call with the STS round trip {first * 1000:.0f} ms; again, token from cache, "
+            f"{again * 1000:.0f} ms)")
+
+        say()
+        say("5. Now a holder-of-key token (WS-Trust February 2005, SAML 1.1): the STS and the client")
+        say("   both contribute entropy and derive the proof key with P_SHA1; the STS encrypts it")
+        say("   to the orders service inside the assertion. The client signs the Timestamp with it.")
+        with request_security_token(
+            channel,
+            applies_to=ORDERS,
+            trust_version=TrustVersion.FEBRUARY_2005,
+            issued_token_type=ns.SAML11_TOKEN_TYPE,
+            issued_token_key_type=SecurityKeyType.SYMMETRIC,
+            issued_token_key_entropy=SecurityKeyEntropyMode.COMBINED,
+        ) as token:
+            call(client_for(url, token, ca_file))
+
+        say()
+        say("6. A token the STS issued for the payroll service is presented to the orders service:")
+        with request_security_token(channel, applies_to=PAYROLL, issued_token_key_type=SecurityKeyType.NONE) as token:
+            call(client_for(url, token, ca_file))
+
+        say()
+        say("7. A token recorded two hours ago (it expired an hour ago) is replayed:")
+        shift[0] = dt.timedelta(hours=2)
+        try:
+            old = request_security_token(channel, applies_to=ORDERS, issued_token_key_type=SecurityKeyType.NONE)
+        finally:
+            shift[0] = dt.timedelta(0)
+        with old:
+            call(client_for(url, old, ca_file))
+
+    say()
+    say("8. mallory tries alice's name with a wrong password at the STS:")
+    with sts_channel(trust_url, "alice", "guess", ca_file) as channel:
+        try:
+            request_security_token(channel, applies_to=ORDERS)
+        except SecurityTokenServiceFault as fault:
+            say(f'  -> the STS refused with {fault.code}: "{fault.reason}"')
 
 
 if __name__ == "__main__":

@@ -1,8 +1,16 @@
-"""spyne adapter: validate WS-Security (SAML) on incoming requests to a spyne service."""
+"""spyne adapter: validate WS-Security on incoming requests to a spyne service, and a WS-Trust
+security token service that issues signed SAML."""
 
 from wsbind.enums import MessageProperty
 
 from .handler import SecuredWsgiApplication, SecurityHandler
 from .properties import get_message_property
+from .sts import SecurityTokenService
 
-__all__ = ["MessageProperty", "SecuredWsgiApplication", "SecurityHandler", "get_message_property"]
+__all__ = [
+    "MessageProperty",
+    "SecuredWsgiApplication",
+    "SecurityHandler",
+    "SecurityTokenService",
+    "get_message_property",
+]

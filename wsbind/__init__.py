@@ -68,6 +68,7 @@ from .errors import (
     MessagePropertyUnavailable,
     SecurityVerificationError,
     TokenFreed,
+    TokenUnavailable,
     UnsupportedBinding,
     WsBindError,
 )
@@ -78,7 +79,13 @@ from .keys import (
     SecurityKeyHandle,
 )
 from .saml import SamlAssertion
-from .tokens import XmlSecurityToken, create_xml_security_token, free_security_token
+from .tokens import XmlSecurityToken, XmlTokenSource, create_xml_security_token, free_security_token
+from .trust import (
+    RequestSecurityTokenParameters,
+    SecurityTokenServiceFault,
+    TokenRequestError,
+    TrustProtocolError,
+)
 from .verifier import MessageVerifier, TransportFacts, VerifiedMessage
 
 __all__ = [
@@ -142,9 +149,15 @@ __all__ = [
     "NcryptAsymmetricSecurityKeyHandle",
     "CapiAsymmetricSecurityKeyHandle",
     "XmlSecurityToken",
+    "XmlTokenSource",
     "create_xml_security_token",
     "free_security_token",
     "SamlAssertion",
+    # WS-Trust
+    "RequestSecurityTokenParameters",
+    "SecurityTokenServiceFault",
+    "TokenRequestError",
+    "TrustProtocolError",
     # verification
     "MessageVerifier",
     "TransportFacts",
@@ -155,6 +168,7 @@ __all__ = [
     "UnsupportedBinding",
     "InvalidToken",
     "TokenFreed",
+    "TokenUnavailable",
     "InsecureTransport",
     "MessagePropertyUnavailable",
     "SecurityVerificationError",

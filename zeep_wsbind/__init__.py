@@ -1,6 +1,19 @@
-"""zeep adapter: attach WS-Security tokens (issued SAML above all) to outgoing requests."""
+"""zeep adapter: attach WS-Security tokens (issued SAML above all) to outgoing requests,
+and obtain them from a security token service with WS-Trust."""
 
-from .client import secure_async_client, secure_client
+from .client import SecureAsyncClient, secure_async_client, secure_client
 from .plugin import SecurityPlugin
+from .provider import IssuedTokenProvider
+from .trust_client import ChannelState, TrustChannel, arequest_security_token, request_security_token
 
-__all__ = ["SecurityPlugin", "secure_async_client", "secure_client"]
+__all__ = [
+    "ChannelState",
+    "IssuedTokenProvider",
+    "SecureAsyncClient",
+    "SecurityPlugin",
+    "TrustChannel",
+    "arequest_security_token",
+    "request_security_token",
+    "secure_async_client",
+    "secure_client",
+]
