@@ -1,0 +1,522 @@
+"""SecurityTokenService: a spyne service that answers WS-Trust Issue requests with signed SAML.
+
+One instance serves WS-Trust February 2005 and 1.3 over SOAP 1.1 and 1.2 at any path (MSAL posts
+to ``/adfs/services/trust/13/usernamemixed`` and ``.../2005/usernamemixed``). spyne dispatches on
+``{application tns}RequestSecurityToken``, so there is one spyne Application per trust namespace
+and SOAP version, each behind a SecurityHandler that authenticates the caller on the raw bytes; a
+small router picks the application from the Content-Type and the body's namespace.
+
+spyne cannot write a namespaced SOAP fault subcode (``wst:InvalidRequest``) with its prefix
+declared, and wraps AnyXml results in an element of its own; an ``after_serialize`` listener
+therefore writes the final envelope: the RSTR with a WS-Addressing Action, or a WS-Trust fault
+that carries only the generic WS-Trust message (details go to the log).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import itertools
+import logging
+import secrets
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import partial
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from lxml import etree
+from spyne import AnyXml, Application, ServiceBase, rpc
+from spyne.model.fault import Fault
+from spyne.protocol.soap import Soap11, Soap12
+
+from wsbind import namespaces as ns
+from wsbind.bindings import HttpHeaderAuthSecurityBinding, UsernameMessageSecurityBinding
+from wsbind.description import SecurityDescription
+from wsbind.enums import MessageProperty, SecurityKeyType, TrustVersion
+from wsbind.errors import FaultCode
+from wsbind.psha1 import computed_key
+from wsbind.saml_issuer import (
+    BEARER_V1,
+    BEARER_V2,
+    HOLDER_OF_KEY_V1,
+    HOLDER_OF_KEY_V2,
+    SamlIssuer,
+    SamlVersion,
+)
+from wsbind.soap import SOAP_CONTENT_TYPES, read_envelope, soap_namespace_for_content_type
+from wsbind.timeutil import utcnow
+from wsbind.trust import (
+    IssuedTokenResponse,
+    IssueRequest,
+    TrustFaultCode,
+    TrustProtocol,
+    TrustProtocolError,
+    build_response,
+    build_trust_fault,
+    read_request,
+    saml_token_reference,
+    trust_protocol,
+)
+from wsbind.xmlparse import DEFAULT_LIMITS, ParseLimits, XmlRejected, parse_xml
+
+from .handler import SecuredWsgiApplication, SecurityHandler, verified_message
+from .properties import get_message_property
+
+__all__ = ["SecurityTokenService", "ClaimsCallback", "SAML_TOKEN_TYPES"]
+
+log = logging.getLogger("spyne_wsbind.sts")
+
+ClaimsCallback = Callable[[str, str], Mapping[str, str | Sequence[str]]]
+"""``(username, applies_to) -> SAML attributes`` for the token; raise to refuse (RequestFailed)."""
+
+SAML_TOKEN_TYPES: Mapping[str, SamlVersion] = {
+    ns.SAML11_TOKEN_TYPE: SamlVersion.V1_1,
+    ns.SAML1: SamlVersion.V1_1,
+    ns.SAML20_TOKEN_TYPE: SamlVersion.V2_0,
+    ns.SAML2: SamlVersion.V2_0,
+}
+"""Every wst:TokenType this STS issues: the token-profile URIs and the assertion-namespace forms."""
+
+MIN_KEY_BITS, MAX_KEY_BITS = 128, 512
+_DIGEST_SHA1 = ns.SHA1
+_SOAP_NAMESPACES = (ns.SOAP11, ns.SOAP12)
+
+# spyne registers every Application by (tns, name) and warns when one replaces another.
+_APP_SERIAL = itertools.count(1)
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+class _Refused(Exception):
+    """Why one request gets a WS-Trust fault: ``code`` goes to the peer, ``detail`` to the log."""
+
+    def __init__(self, code: TrustFaultCode, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+class _TrustFault(Fault):  # type: ignore[misc]
+    """A refusal, put in ``ctx.out_error`` by the method; the after_serialize listener renders it.
+
+    Set rather than raised: spyne logs every raised Fault with a traceback at ERROR level, which
+    for a client's mistake is noise (and a way to flood the log).
+    """
+
+    def __init__(self, code: TrustFaultCode) -> None:
+        # The spyne fields are what spyne would send if our renderer were bypassed: still generic.
+        side = "Server" if code == TrustFaultCode.REQUEST_FAILED else "Client"
+        super().__init__(faultcode=f"{side}.{code.value}", faultstring=code.generic_message)
+        self.trust_code = code
+
+
+@dataclass(frozen=True)
+class _ProofKey:
+    """The symmetric proof key of one token and what the RSTR tells the requestor about it."""
+
+    key: bytes
+    proof_secret: bytes | None  # server-only entropy: the key itself, in RequestedProofToken
+    issuer_entropy: bytes | None  # combined entropy: our half, the requestor computes the key
+
+
+def _handler_fault_code(code: FaultCode) -> TrustFaultCode:
+    """Refusals of the security handler: token problems are failed authentications."""
+    if code in (
+        FaultCode.FAILED_AUTHENTICATION,
+        FaultCode.SECURITY_TOKEN_UNAVAILABLE,
+        FaultCode.INVALID_SECURITY_TOKEN,
+        FaultCode.UNSUPPORTED_SECURITY_TOKEN,
+    ):
+        return TrustFaultCode.FAILED_AUTHENTICATION
+    return TrustFaultCode.INVALID_REQUEST
+
+
+def _thumbprint(certificate: x509.Certificate) -> str:
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    return base64.b64encode(hashlib.sha1(der).digest()).decode("ascii")  # noqa: S324 - WSS ThumbprintSHA1
+
+
+def encrypted_key_info(key: bytes, recipient: x509.Certificate) -> etree._Element:
+    """A ds:KeyInfo holding ``key`` encrypted to ``recipient`` with RSA-OAEP-MGF1P (SHA-1).
+
+    The EncryptedKey names the recipient's certificate by its SHA-1 thumbprint, so a relying
+    party with several keys knows which one decrypts it.
+    """
+    public_key = recipient.public_key()
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        raise ValueError("the relying party certificate must hold an RSA key (RSA-OAEP key transport)")
+    cipher = public_key.encrypt(
+        key,
+        padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None),  # noqa: S303
+    )
+    key_info = etree.Element(f"{{{ns.DS}}}KeyInfo", nsmap={"ds": ns.DS})
+    encrypted = etree.SubElement(key_info, f"{{{ns.XENC}}}EncryptedKey", nsmap={"xenc": ns.XENC})
+    method = etree.SubElement(encrypted, f"{{{ns.XENC}}}EncryptionMethod", Algorithm=ns.RSA_OAEP_MGF1P)
+    etree.SubElement(method, f"{{{ns.DS}}}DigestMethod", Algorithm=_DIGEST_SHA1)
+    recipient_info = etree.SubElement(encrypted, f"{{{ns.DS}}}KeyInfo")
+    reference = etree.SubElement(recipient_info, f"{{{ns.WSSE}}}SecurityTokenReference", nsmap={"wsse": ns.WSSE})
+    identifier = etree.SubElement(
+        reference,
+        f"{{{ns.WSSE}}}KeyIdentifier",
+        ValueType=ns.THUMBPRINT_SHA1,
+        EncodingType=ns.WSSE_KEY_IDENTIFIER_BASE64,
+    )
+    identifier.text = _thumbprint(recipient)
+    cipher_data = etree.SubElement(encrypted, f"{{{ns.XENC}}}CipherData")
+    etree.SubElement(cipher_data, f"{{{ns.XENC}}}CipherValue").text = base64.b64encode(cipher).decode("ascii")
+    return key_info
+
+
+class SecurityTokenService:
+    """Issues signed SAML 1.1/2.0 tokens to authenticated callers for known relying parties.
+
+    ``relying_parties`` maps each AppliesTo address this STS will mint tokens for to the relying
+    party's RSA certificate (holder-of-key proof keys are encrypted to it) or None (bearer tokens
+    only). ``claims(username, applies_to)`` supplies the token's attributes.
+    """
+
+    def __init__(
+        self,
+        issuer: SamlIssuer,
+        *,
+        relying_parties: Mapping[str, x509.Certificate | None],
+        claims: ClaimsCallback | None = None,
+        lifetime: timedelta = timedelta(hours=1),
+        default_token_type: str = ns.SAML20_TOKEN_TYPE,
+        clock: Callable[[], datetime] = utcnow,
+        key_size: int = 256,
+    ) -> None:
+        if not isinstance(issuer, SamlIssuer):
+            raise TypeError("issuer must be a wsbind.saml_issuer.SamlIssuer")
+        if not relying_parties:
+            raise ValueError(
+                "relying_parties is empty: name every AppliesTo address this STS may issue tokens for "
+                "(an STS must not mint tokens for arbitrary audiences)"
+            )
+        for address, certificate in relying_parties.items():
+            if not isinstance(address, str) or not address:
+                raise ValueError("relying_parties keys are AppliesTo addresses (non-empty strings)")
+            if certificate is not None and not isinstance(certificate.public_key(), rsa.RSAPublicKey):
+                raise ValueError(
+                    f"relying party {address!r}: proof keys are encrypted with RSA-OAEP, so its certificate "
+                    "must hold an RSA key (or give None to issue bearer tokens only)"
+                )
+        if default_token_type not in SAML_TOKEN_TYPES:
+            raise ValueError(f"default_token_type must be one of {sorted(SAML_TOKEN_TYPES)}")
+        if lifetime <= timedelta(0):
+            raise ValueError("lifetime must be positive")
+        _check_key_size(key_size)
+        self.issuer = issuer
+        self.relying_parties = dict(relying_parties)
+        self.claims = claims
+        self.lifetime = lifetime
+        self.default_token_type = default_token_type
+        self.key_size = key_size
+        self._clock = clock
+
+    # --- WSGI ------------------------------------------------------------------------------
+
+    def wsgi_app(
+        self,
+        description: SecurityDescription,
+        *,
+        trust_forwarded_proto: bool = False,
+        limits: ParseLimits = DEFAULT_LIMITS,
+        clock: Callable[[], datetime] | None = None,
+    ) -> WsgiApp:
+        """The WSGI application to serve; ``description`` says how callers authenticate.
+
+        It needs a UsernameMessageSecurityBinding or an HttpHeaderAuthSecurityBinding (Basic)
+        with a password_validator: the token's subject is the authenticated user name.
+        """
+        if description.find(UsernameMessageSecurityBinding) is None and (
+            description.find(HttpHeaderAuthSecurityBinding) is None
+        ):
+            raise ValueError(
+                "an STS issues tokens about its caller, so its description must authenticate one: add "
+                "UsernameMessageSecurityBinding(password_validator=...) or "
+                "HttpHeaderAuthSecurityBinding(password_validator=..., properties={HTTP_HEADER_AUTH_SCHEME: BASIC})"
+            )
+        apps: dict[tuple[str, str], SecuredWsgiApplication] = {}
+        for version in (TrustVersion.FEBRUARY_2005, TrustVersion.V1_3):
+            protocol = trust_protocol(version)
+            handler = SecurityHandler(
+                description,
+                trust_forwarded_proto=trust_forwarded_proto,
+                limits=limits,
+                clock=clock or self._clock,
+                fault_builder=partial(_handler_fault, protocol),
+            )
+            for soap_ns in _SOAP_NAMESPACES:
+                apps[(protocol.namespace, soap_ns)] = handler.register(self._application(protocol, soap_ns))
+        return _Router(apps, trust_protocol(TrustVersion.V1_3).namespace, limits.max_bytes)
+
+    def _application(self, protocol: TrustProtocol, soap_ns: str) -> Application:
+        sts = self
+
+        class SecurityTokenServiceEndpoint(ServiceBase):  # type: ignore[misc]
+            @rpc(AnyXml, _body_style="bare", _in_message_name="RequestSecurityToken", _returns=AnyXml)  # type: ignore[untyped-decorator]
+            def request_security_token(ctx: Any, _body: Any) -> etree._Element | None:
+                return sts._answer(ctx, protocol)
+
+        soap = Soap12 if soap_ns == ns.SOAP12 else Soap11
+        version = "13" if protocol.version == TrustVersion.V1_3 else "2005"
+        app = Application(
+            [SecurityTokenServiceEndpoint],
+            tns=protocol.namespace,
+            name=f"wsbind-sts-{version}-soap{'12' if soap_ns == ns.SOAP12 else '11'}-{next(_APP_SERIAL)}",
+            in_protocol=soap(),
+            out_protocol=soap(cleanup_namespaces=False),
+        )
+        app.out_protocol.event_manager.add_listener("after_serialize", partial(_write_envelope, protocol))
+        return app
+
+    # --- one request -----------------------------------------------------------------------
+
+    def _answer(self, ctx: Any, protocol: TrustProtocol) -> etree._Element | None:
+        """The spyne method body: RST from the verified raw tree in, RSTR element out."""
+        outcome = self._refusal_or_response(ctx, protocol)
+        if isinstance(outcome, TrustFaultCode):
+            ctx.out_error = _TrustFault(outcome)  # spyne answers it as a fault (HTTP 500)
+            return None
+        return outcome
+
+    def _refusal_or_response(self, ctx: Any, protocol: TrustProtocol) -> etree._Element | TrustFaultCode:
+        username: str | None = None
+        try:
+            username = get_message_property(ctx, MessageProperty.USERNAME)
+            if not username:
+                raise _Refused(TrustFaultCode.FAILED_AUTHENTICATION, "no authenticated user name")
+            request = read_request(_request_element(ctx))
+            if request.protocol.namespace != protocol.namespace:
+                raise _Refused(TrustFaultCode.INVALID_REQUEST, "RST namespace does not match the endpoint")
+            return build_response(protocol, self._issue(username, request))
+        except _Refused as exc:
+            log.warning("STS refused a request from %r: %s (%s)", username, exc.code.value, exc.detail)
+            return exc.code
+        except TrustProtocolError as exc:
+            log.warning("STS refused a request from %r: InvalidRequest (%s)", username, exc)
+            return TrustFaultCode.INVALID_REQUEST
+        except Exception:
+            log.exception("STS failed to issue a token for %r", username)
+            return TrustFaultCode.REQUEST_FAILED
+
+    def _issue(self, username: str, request: IssueRequest) -> IssuedTokenResponse:
+        applies_to = request.applies_to
+        if applies_to is None:
+            raise _Refused(TrustFaultCode.INVALID_REQUEST, "no AppliesTo: name the relying party")
+        if applies_to not in self.relying_parties:
+            raise _Refused(TrustFaultCode.INVALID_REQUEST, f"AppliesTo {applies_to!r} is not a known relying party")
+        token_type = request.token_type or self.default_token_type
+        version = SAML_TOKEN_TYPES.get(token_type)
+        if version is None:
+            raise _Refused(TrustFaultCode.INVALID_REQUEST, f"unsupported TokenType {token_type!r} (SAML 1.1/2.0 only)")
+
+        key_info: etree._Element | None = None
+        proof: _ProofKey | None = None
+        if request.key_type == SecurityKeyType.ASYMMETRIC:
+            raise _Refused(
+                TrustFaultCode.INVALID_REQUEST,
+                "KeyType PublicKey (asymmetric proof key) is not supported; ask for SymmetricKey or Bearer",
+            )
+        if request.key_type == SecurityKeyType.NONE:
+            if request.requestor_entropy is not None or request.key_size is not None:
+                raise _Refused(TrustFaultCode.INVALID_REQUEST, "a bearer request carries Entropy or KeySize")
+            method = BEARER_V1 if version is SamlVersion.V1_1 else BEARER_V2
+        else:
+            certificate = self.relying_parties[applies_to]
+            if certificate is None:
+                raise _Refused(
+                    TrustFaultCode.INVALID_REQUEST,
+                    f"relying party {applies_to!r} has no certificate configured: bearer tokens only",
+                )
+            proof = self._proof_key(request)
+            key_info = encrypted_key_info(proof.key, certificate)
+            method = HOLDER_OF_KEY_V1 if version is SamlVersion.V1_1 else HOLDER_OF_KEY_V2
+
+        attributes = self._claims(username, applies_to)
+        issued = self._clock().astimezone(timezone.utc).replace(microsecond=0)
+        token = self.issuer.issue(
+            subject=username,
+            version=version,
+            audiences=[applies_to],
+            attributes=attributes,
+            lifetime=self.lifetime,
+            now=issued,
+            confirmation_method=method,
+            confirmation_key_info=key_info,
+        )
+        reference = saml_token_reference(token) if proof is not None else None
+        log.info(
+            "STS issued a SAML %s %s token for %r to %r", version.value, method.rsplit(":", 1)[-1], username, applies_to
+        )
+        return IssuedTokenResponse(
+            token=token,
+            token_type=token_type,
+            attached_reference=reference,
+            unattached_reference=reference,
+            created=issued,
+            expires=issued + self.lifetime,
+            applies_to=applies_to,
+            key_size=len(proof.key) * 8 if proof is not None else None,
+            proof_secret=proof.proof_secret if proof is not None else None,
+            issuer_entropy=proof.issuer_entropy if proof is not None else None,
+            context=request.context,
+        )
+
+    def _proof_key(self, request: IssueRequest) -> _ProofKey:
+        """Server-only, client-only or combined entropy, as the request chose (WS-Trust 1.3 §4.4)."""
+        entropy = request.requestor_entropy
+        algorithm = request.computed_key_algorithm
+        if entropy is None:
+            if algorithm is not None:
+                raise _Refused(TrustFaultCode.INVALID_REQUEST, "ComputedKeyAlgorithm without requestor Entropy")
+            bits = self._requested_bits(request)
+            key = secrets.token_bytes(bits // 8)
+            return _ProofKey(key, proof_secret=key, issuer_entropy=None)
+        if algorithm is None:  # client-only: the requestor's entropy is the key
+            bits = len(entropy) * 8
+            if request.key_size is not None and request.key_size != bits:
+                raise _Refused(TrustFaultCode.INVALID_REQUEST, f"KeySize {request.key_size} but {bits} bits of entropy")
+            if not MIN_KEY_BITS <= bits <= MAX_KEY_BITS:
+                raise _Refused(TrustFaultCode.INVALID_REQUEST, f"requestor entropy of {bits} bits used as a key")
+            return _ProofKey(entropy, proof_secret=None, issuer_entropy=None)
+        if algorithm != request.protocol.psha1_algorithm:
+            raise _Refused(TrustFaultCode.INVALID_REQUEST, f"unsupported ComputedKeyAlgorithm {algorithm!r}")
+        bits = self._requested_bits(request)
+        issuer_entropy = secrets.token_bytes(bits // 8)
+        return _ProofKey(computed_key(entropy, issuer_entropy, bits), proof_secret=None, issuer_entropy=issuer_entropy)
+
+    def _requested_bits(self, request: IssueRequest) -> int:
+        bits = request.key_size if request.key_size is not None else self.key_size
+        if not MIN_KEY_BITS <= bits <= MAX_KEY_BITS or bits % 8:
+            raise _Refused(
+                TrustFaultCode.INVALID_REQUEST, f"KeySize {bits}: supported are {MIN_KEY_BITS}-{MAX_KEY_BITS} bits"
+            )
+        return bits
+
+    def _claims(self, username: str, applies_to: str) -> Mapping[str, str | Sequence[str]]:
+        if self.claims is None:
+            return {}
+        try:
+            return self.claims(username, applies_to)
+        except Exception as exc:
+            log.exception("STS claims callback failed for %r / %r", username, applies_to)
+            raise _Refused(TrustFaultCode.REQUEST_FAILED, "claims callback raised") from exc
+
+
+def _check_key_size(bits: int) -> None:
+    if isinstance(bits, bool) or not isinstance(bits, int) or not MIN_KEY_BITS <= bits <= MAX_KEY_BITS or bits % 8:
+        raise ValueError(f"key_size must be a multiple of 8 from {MIN_KEY_BITS} to {MAX_KEY_BITS} bits")
+
+
+def _request_element(ctx: Any) -> etree._Element:
+    """The RST as our hardened parser read it from the raw bytes the handler verified.
+
+    spyne's own tree has had comments dropped and references resolved; the verified one has not.
+    """
+    verified = verified_message(ctx)
+    if verified is None:  # SecurityHandler refuses such calls before the method runs
+        raise _Refused(TrustFaultCode.REQUEST_FAILED, "request was not verified")
+    body = read_envelope(verified.envelope).body
+    children = [c for c in body if isinstance(c.tag, str)]
+    if len(children) != 1:
+        raise _Refused(TrustFaultCode.INVALID_REQUEST, f"R57: the Body holds {len(children)} elements, not one RST")
+    return children[0]
+
+
+def _handler_fault(protocol: TrustProtocol, soap_ns: str, code: FaultCode) -> bytes:
+    return build_trust_fault(soap_ns, protocol.namespace, _handler_fault_code(code))
+
+
+def _write_envelope(protocol: TrustProtocol, ctx: Any) -> None:
+    """spyne's after_serialize: replace its envelope with the RSTR or a WS-Trust fault."""
+    soap_ns = etree.QName(ctx.out_document).namespace or ns.SOAP11
+    try:
+        error = ctx.out_error
+        if error is None:
+            wrapper = ctx.out_body_doc[0]  # spyne's AnyXml wrapper element around our RSTR(C)
+            ctx.out_document = _response_envelope(soap_ns, wrapper[0], protocol, _relates_to(ctx))
+            return
+        code = getattr(error, "trust_code", None)
+        if not isinstance(code, TrustFaultCode):
+            faultcode = str(getattr(error, "faultcode", ""))
+            log.warning("STS request refused by spyne: %s", faultcode)
+            code = TrustFaultCode.INVALID_REQUEST if faultcode.startswith("Client") else TrustFaultCode.REQUEST_FAILED
+    except Exception:
+        log.exception("STS could not write its response")
+        code = TrustFaultCode.REQUEST_FAILED
+    ctx.out_document = parse_xml(build_trust_fault(soap_ns, protocol.namespace, code))
+
+
+def _relates_to(ctx: Any) -> str | None:
+    verified = verified_message(ctx)
+    if verified is None:
+        return None
+    header = read_envelope(verified.envelope).header
+    found = header.findall(f"{{{ns.WSA}}}MessageID") if header is not None else []
+    return (found[0].text or "").strip() or None if len(found) == 1 else None
+
+
+def _response_envelope(
+    soap_ns: str, response: etree._Element, protocol: TrustProtocol, relates_to: str | None
+) -> etree._Element:
+    envelope = etree.Element(f"{{{soap_ns}}}Envelope", nsmap={"s": soap_ns, "a": ns.WSA})
+    header = etree.SubElement(envelope, f"{{{soap_ns}}}Header")
+    etree.SubElement(header, f"{{{ns.WSA}}}Action").text = protocol.issue_response_action
+    if relates_to:
+        etree.SubElement(header, f"{{{ns.WSA}}}RelatesTo").text = relates_to
+    etree.SubElement(envelope, f"{{{soap_ns}}}Body").append(response)
+    return envelope
+
+
+class _Router:
+    """Picks the application by SOAP version (Content-Type) and WS-Trust namespace (body)."""
+
+    def __init__(self, apps: Mapping[tuple[str, str], SecuredWsgiApplication], default: str, max_bytes: int) -> None:
+        self.apps = dict(apps)
+        self.default = default
+        self.max_bytes = max_bytes
+        self.namespaces = {trust_ns for trust_ns, _ in apps}
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        soap_ns = soap_namespace_for_content_type(environ.get("CONTENT_TYPE"))
+        trust_ns = self.default
+        if environ.get("REQUEST_METHOD") == "POST":
+            body = self._buffer(environ)
+            if body is not None:
+                trust_ns = self._trust_namespace(body) or self.default
+        return self.apps[(trust_ns, soap_ns)](environ, start_response)
+
+    def _buffer(self, environ: dict[str, Any]) -> bytes | None:
+        """Read the body once and put it back; an oversized one is left for the handler to refuse."""
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or -1)
+        except ValueError:
+            length = -1
+        if length > self.max_bytes:
+            return None
+        data: bytes = environ["wsgi.input"].read(length if length >= 0 else self.max_bytes + 1)
+        environ["wsgi.input"] = io.BytesIO(data)
+        environ["CONTENT_LENGTH"] = str(len(data))
+        return data if len(data) <= self.max_bytes else None
+
+    def _trust_namespace(self, body: bytes) -> str | None:
+        try:
+            root = parse_xml(body)
+        except XmlRejected:
+            return None  # the handler refuses it with a fault
+        if etree.QName(root).namespace not in SOAP_CONTENT_TYPES:
+            return None
+        for child in root:
+            if isinstance(child.tag, str) and etree.QName(child).localname == "Body":
+                first = next((c for c in child if isinstance(c.tag, str)), None)
+                found = etree.QName(first).namespace if first is not None else None
+                return found if found in self.namespaces else None
+        return None
