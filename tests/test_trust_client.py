@@ -757,3 +757,15 @@ def test_provider_as_token_source_for_a_zeep_client(
         answer = call_service(start_service, issuer, relying_party, tls, provider)
     assert answer == "alice|https://sts.example.test|reader|1.1"
     assert sts.gate.count == 1
+
+
+def test_one_channel_serves_several_event_loops(sts: Sts, tls: dict[str, Path]) -> None:
+    """httpx connections belong to the loop that made them: a later asyncio.run gets a fresh client."""
+    with channel_to(sts.url, tls) as channel:
+        for _ in range(2):
+            token = asyncio.run(
+                arequest_security_token(channel, applies_to=RP, issued_token_key_type=SecurityKeyType.NONE)
+            )
+            assert b"alice" in token.xml
+        assert channel.state is ChannelState.OPEN
+    assert sts.gate.count == 2

@@ -276,8 +276,12 @@ class TrustChannel:
             }
             if self._auth is not None:
                 options["auth"] = httpx.BasicAuth(*self._auth)
+            stale, stale_loop = self._async_client, self._async_loop
             self._async_client, self._async_loop = httpx.AsyncClient(**options), loop
-            return self._async_client
+            client = self._async_client
+        if stale is not None and stale_loop is not None:
+            self._close_async_client(stale, stale_loop)  # made in an earlier loop (e.g. an earlier asyncio.run)
+        return client
 
 
 @dataclass(frozen=True)
