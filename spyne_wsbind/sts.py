@@ -14,8 +14,6 @@ that carries only the generic WS-Trust message (details go to the log).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import io
 import itertools
 import logging
@@ -27,8 +25,7 @@ from functools import partial
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 from spyne import AnyXml, Application, ServiceBase, rpc
 from spyne.model.fault import Fault
@@ -39,6 +36,7 @@ from wsbind.bindings import HttpHeaderAuthSecurityBinding, UsernameMessageSecuri
 from wsbind.description import SecurityDescription
 from wsbind.enums import MessageProperty, SecurityKeyType, TrustVersion
 from wsbind.errors import FaultCode
+from wsbind.proof import encrypted_key_info
 from wsbind.psha1 import computed_key
 from wsbind.saml_issuer import (
     BEARER_V1,
@@ -83,7 +81,6 @@ SAML_TOKEN_TYPES: Mapping[str, SamlVersion] = {
 """Every wst:TokenType this STS issues: the token-profile URIs and the assertion-namespace forms."""
 
 MIN_KEY_BITS, MAX_KEY_BITS = 128, 512
-_DIGEST_SHA1 = ns.SHA1
 _SOAP_NAMESPACES = (ns.SOAP11, ns.SOAP12)
 
 # spyne registers every Application by (tns, name) and warns when one replaces another.
@@ -135,42 +132,6 @@ def _handler_fault_code(code: FaultCode) -> TrustFaultCode:
     ):
         return TrustFaultCode.FAILED_AUTHENTICATION
     return TrustFaultCode.INVALID_REQUEST
-
-
-def _thumbprint(certificate: x509.Certificate) -> str:
-    der = certificate.public_bytes(serialization.Encoding.DER)
-    return base64.b64encode(hashlib.sha1(der).digest()).decode("ascii")  # noqa: S324 - WSS ThumbprintSHA1
-
-
-def encrypted_key_info(key: bytes, recipient: x509.Certificate) -> etree._Element:
-    """A ds:KeyInfo holding ``key`` encrypted to ``recipient`` with RSA-OAEP-MGF1P (SHA-1).
-
-    The EncryptedKey names the recipient's certificate by its SHA-1 thumbprint, so a relying
-    party with several keys knows which one decrypts it.
-    """
-    public_key = recipient.public_key()
-    if not isinstance(public_key, rsa.RSAPublicKey):
-        raise ValueError("the relying party certificate must hold an RSA key (RSA-OAEP key transport)")
-    cipher = public_key.encrypt(
-        key,
-        padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None),  # noqa: S303
-    )
-    key_info = etree.Element(f"{{{ns.DS}}}KeyInfo", nsmap={"ds": ns.DS})
-    encrypted = etree.SubElement(key_info, f"{{{ns.XENC}}}EncryptedKey", nsmap={"xenc": ns.XENC})
-    method = etree.SubElement(encrypted, f"{{{ns.XENC}}}EncryptionMethod", Algorithm=ns.RSA_OAEP_MGF1P)
-    etree.SubElement(method, f"{{{ns.DS}}}DigestMethod", Algorithm=_DIGEST_SHA1)
-    recipient_info = etree.SubElement(encrypted, f"{{{ns.DS}}}KeyInfo")
-    reference = etree.SubElement(recipient_info, f"{{{ns.WSSE}}}SecurityTokenReference", nsmap={"wsse": ns.WSSE})
-    identifier = etree.SubElement(
-        reference,
-        f"{{{ns.WSSE}}}KeyIdentifier",
-        ValueType=ns.THUMBPRINT_SHA1,
-        EncodingType=ns.WSSE_KEY_IDENTIFIER_BASE64,
-    )
-    identifier.text = _thumbprint(recipient)
-    cipher_data = etree.SubElement(encrypted, f"{{{ns.XENC}}}CipherData")
-    etree.SubElement(cipher_data, f"{{{ns.XENC}}}CipherValue").text = base64.b64encode(cipher).decode("ascii")
-    return key_info
 
 
 class SecurityTokenService:

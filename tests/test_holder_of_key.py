@@ -30,6 +30,7 @@ from wsbind import (
 from wsbind import namespaces as ns
 from wsbind.errors import FaultCode, SecurityVerificationError
 from wsbind.outgoing import OutgoingSecurity
+from wsbind.proof import encrypted_key_info
 from wsbind.saml_issuer import HOLDER_OF_KEY_V1, HOLDER_OF_KEY_V2, SamlIssuer, SamlVersion
 from wsbind.tokens import XmlSecurityToken
 from wsbind.trust import saml_token_reference
@@ -41,8 +42,6 @@ WSU_ID = f"{{{ns.WSU}}}Id"
 
 
 def _encrypted_key_info(key: bytes, relying_party: Issuer) -> etree._Element:
-    from spyne_wsbind.sts import encrypted_key_info
-
     return encrypted_key_info(key, relying_party.certificate)
 
 

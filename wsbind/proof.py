@@ -14,6 +14,7 @@ assertion names. Nothing in the message chooses that key.
 from __future__ import annotations
 
 import base64
+import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,8 +22,8 @@ from typing import TYPE_CHECKING
 
 import xmlsec
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from lxml import etree
 
 from . import namespaces as ns
@@ -72,6 +73,42 @@ def default_proof_algorithms(token: XmlSecurityToken, *, sha256: bool) -> ProofA
         method = ns.RSA_SHA256 if isinstance(key.private_key, rsa.RSAPrivateKey) else ns.ECDSA_SHA256
         return ProofAlgorithms(method, ns.SHA256)
     return ProofAlgorithms(ns.HMAC_SHA256, ns.SHA256) if sha256 else ProofAlgorithms(ns.HMAC_SHA1, ns.SHA1)
+
+
+def _thumbprint(certificate: x509.Certificate) -> str:
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    return base64.b64encode(hashlib.sha1(der).digest()).decode("ascii")  # noqa: S324 - WSS ThumbprintSHA1
+
+
+def encrypted_key_info(key: bytes, recipient: x509.Certificate) -> etree._Element:
+    """A ds:KeyInfo holding ``key`` encrypted to ``recipient`` with RSA-OAEP-MGF1P (SHA-1).
+
+    The EncryptedKey names the recipient's certificate by its SHA-1 thumbprint, so a relying
+    party with several keys knows which one decrypts it.
+    """
+    public_key = recipient.public_key()
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        raise ValueError("the relying party certificate must hold an RSA key (RSA-OAEP key transport)")
+    cipher = public_key.encrypt(
+        key,
+        padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None),  # noqa: S303 - OAEP-SHA1 is sound
+    )
+    key_info = etree.Element(f"{{{ns.DS}}}KeyInfo", nsmap={"ds": ns.DS})
+    encrypted = etree.SubElement(key_info, f"{{{ns.XENC}}}EncryptedKey", nsmap={"xenc": ns.XENC})
+    method = etree.SubElement(encrypted, f"{{{ns.XENC}}}EncryptionMethod", Algorithm=ns.RSA_OAEP_MGF1P)
+    etree.SubElement(method, f"{{{ns.DS}}}DigestMethod", Algorithm=ns.SHA1)
+    recipient_info = etree.SubElement(encrypted, f"{{{ns.DS}}}KeyInfo")
+    reference = etree.SubElement(recipient_info, f"{{{ns.WSSE}}}SecurityTokenReference", nsmap={"wsse": ns.WSSE})
+    identifier = etree.SubElement(
+        reference,
+        f"{{{ns.WSSE}}}KeyIdentifier",
+        ValueType=ns.THUMBPRINT_SHA1,
+        EncodingType=ns.WSSE_KEY_IDENTIFIER_BASE64,
+    )
+    identifier.text = _thumbprint(recipient)
+    cipher_data = etree.SubElement(encrypted, f"{{{ns.XENC}}}CipherData")
+    etree.SubElement(cipher_data, f"{{{ns.XENC}}}CipherValue").text = base64.b64encode(cipher).decode("ascii")
+    return key_info
 
 
 def _ensure_id(element: etree._Element, prefix: str) -> str:
