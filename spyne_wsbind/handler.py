@@ -27,7 +27,6 @@ from wsbind.errors import FaultCode, SecurityVerificationError
 from wsbind.soap import SOAP_CONTENT_TYPES, build_fault
 from wsbind.timeutil import utcnow
 from wsbind.verifier import HttpAuthenticationFailed, MessageVerifier, TransportFacts, VerifiedMessage
-from wsbind.xmlparse import DEFAULT_LIMITS, ParseLimits
 
 log = logging.getLogger("spyne_wsbind")
 
@@ -55,11 +54,10 @@ class SecurityHandler:
         description: SecurityDescription,
         *,
         trust_forwarded_proto: bool = False,
-        limits: ParseLimits = DEFAULT_LIMITS,
         clock: Callable[[], datetime] = utcnow,
         fault_builder: FaultBuilder = build_fault,
     ) -> None:
-        self.verifier = MessageVerifier(description, limits=limits, clock=clock, adapter="spyne_wsbind")
+        self.verifier = MessageVerifier(description, clock=clock, adapter="spyne_wsbind")
         self.trust_forwarded_proto = trust_forwarded_proto
         self.fault_builder = fault_builder
         realm = None

@@ -60,7 +60,7 @@ from wsbind.trust import (
     saml_token_reference,
     trust_protocol,
 )
-from wsbind.xmlparse import DEFAULT_LIMITS, ParseLimits, XmlRejected, parse_xml
+from wsbind.xmlparse import XmlRejected, parse_xml
 
 from .handler import SecuredWsgiApplication, SecurityHandler, verified_message
 from .properties import get_message_property
@@ -188,7 +188,6 @@ class SecurityTokenService:
         description: SecurityDescription,
         *,
         trust_forwarded_proto: bool = False,
-        limits: ParseLimits = DEFAULT_LIMITS,
         clock: Callable[[], datetime] | None = None,
     ) -> WsgiApp:
         """The WSGI application to serve; ``description`` says how callers authenticate.
@@ -210,13 +209,12 @@ class SecurityTokenService:
             handler = SecurityHandler(
                 description,
                 trust_forwarded_proto=trust_forwarded_proto,
-                limits=limits,
                 clock=clock or self._clock,
                 fault_builder=partial(_handler_fault, protocol),
             )
             for soap_ns in _SOAP_NAMESPACES:
                 apps[(protocol.namespace, soap_ns)] = handler.register(self._application(protocol, soap_ns))
-        return _Router(apps, trust_protocol(TrustVersion.V1_3).namespace, limits.max_bytes)
+        return _Router(apps, trust_protocol(TrustVersion.V1_3).namespace, description.limits.max_bytes)
 
     def _application(self, protocol: TrustProtocol, soap_ns: str) -> Application:
         sts = self

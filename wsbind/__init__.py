@@ -78,6 +78,7 @@ from .keys import (
     RawSymmetricSecurityKeyHandle,
     SecurityKeyHandle,
 )
+from .limits import MessageLimits
 from .saml import SamlAssertion
 from .tokens import XmlSecurityToken, XmlTokenSource, create_xml_security_token, free_security_token
 from .trust import (
@@ -91,6 +92,7 @@ from .verifier import MessageVerifier, TransportFacts, VerifiedMessage
 __all__ = [
     # model
     "SecurityDescription",
+    "MessageLimits",
     "SecurityBinding",
     "SecurityAlgorithmSuite",
     "SslTransportSecurityBinding",

@@ -24,11 +24,11 @@ from .certs import CertificateSource, load_certificate, load_private_key
 from .credentials import CertCredential
 from .enums import SamlAuthenticatorType
 from .errors import FaultCode, InvalidSecurityDescription, SecurityVerificationError
+from .limits import DEFAULT_MESSAGE_LIMITS, MessageLimits
 from .proof import ProofKey, ProofKeyUnavailable, read_proof_key, verify_endorsing
 from .replay import ReplayCache
 from .saml import SamlAssertion, SamlFormatError, assertion_id, is_assertion, read_assertion
 from .signature import TrustedIssuers, verify_assertion_signature
-from .xmlparse import DEFAULT_LIMITS, ParseLimits
 
 if TYPE_CHECKING:
     from .decryption import AssertionDecrypter
@@ -63,7 +63,7 @@ class AuthenticationContext:
     now: datetime
     clock_skew: timedelta
     allow_sha1: bool
-    limits: ParseLimits = DEFAULT_LIMITS
+    limits: MessageLimits = DEFAULT_MESSAGE_LIMITS
     security: etree._Element | None = None
     """The wsse:Security header the token came in (where a holder-of-key proof must be)."""
     timestamp: etree._Element | None = None
@@ -178,6 +178,13 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
             raise _reject(FaultCode.FAILED_AUTHENTICATION, "not-yet-valid", f"NotBefore {assertion.not_before}")
         if assertion.not_on_or_after is not None and now - skew >= assertion.not_on_or_after:
             raise _reject(FaultCode.FAILED_AUTHENTICATION, "expired", f"NotOnOrAfter {assertion.not_on_or_after}")
+        start, end = assertion.not_before or assertion.issue_instant, assertion.not_on_or_after
+        if end is None or end - start > context.limits.max_assertion_lifetime:
+            raise _reject(
+                FaultCode.FAILED_AUTHENTICATION,
+                "lifetime-too-long",
+                f"valid from {start} until {end}; limit {context.limits.max_assertion_lifetime}",
+            )
         if self.audiences:
             self._check_audience(assertion)
 

@@ -19,6 +19,7 @@ from .enums import (
     SecurityTimestampUsage,
     Side,
 )
+from .limits import DEFAULT_MESSAGE_LIMITS, MessageLimits
 
 B = TypeVar("B", bound=SecurityBinding)
 
@@ -45,9 +46,16 @@ class SecurityDescription:
         self,
         bindings: Iterable[SecurityBinding],
         properties: Mapping[Any, Any] | None = None,
+        *,
+        limits: MessageLimits = DEFAULT_MESSAGE_LIMITS,
     ) -> None:
+        """``limits`` bound what a server reads and believes (size, depth, header elements,
+        assertion lifetime); WWSAPI has no security property for them, so they stand apart."""
+        if not isinstance(limits, MessageLimits):
+            raise TypeError("limits must be a wsbind.MessageLimits")
         self.bindings: tuple[SecurityBinding, ...] = tuple(bindings)
         self.properties: dict[SecurityProperty | int, Any] = dict(properties or {})
+        self.limits = limits
         rules.check_description(self)
 
     def validate(self, side: Side, channel: ChannelBinding) -> None:

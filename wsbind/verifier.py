@@ -30,7 +30,7 @@ from .support import require_supported
 from .timestamp import check_timestamp
 from .timeutil import utcnow
 from .username_token import UsernameTokenClaims, check_password, parse_basic_authorization, read_username_token
-from .xmlparse import DEFAULT_LIMITS, ParseLimits, XmlRejected, parse_xml
+from .xmlparse import XmlRejected, parse_xml
 
 SERVER_BINDINGS = (
     SslTransportSecurityBinding,
@@ -88,14 +88,13 @@ class MessageVerifier:
         self,
         description: SecurityDescription,
         *,
-        limits: ParseLimits = DEFAULT_LIMITS,
         clock: Callable[[], datetime] = utcnow,
         adapter: str = "wsbind",
     ) -> None:
         require_supported(description, SERVER_BINDINGS, adapter)
         description.validate(Side.SERVER, ChannelBinding.HTTP)
         self.description = description
-        self.limits = limits
+        self.limits = description.limits
         self._clock = clock
         self._ssl = description.find(SslTransportSecurityBinding)
         self._basic = description.find(HttpHeaderAuthSecurityBinding)
@@ -117,6 +116,7 @@ class MessageVerifier:
         except XmlRejected as exc:
             raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "unreadable-xml", str(exc)) from None
         envelope = read_envelope(root)
+        self._check_header_size(envelope)
         if self._authenticator is None and self._username is None:
             return VerifiedMessage(envelope.soap_ns, self._protection, None, None, root, False, username)
         now = self._clock()
@@ -141,6 +141,16 @@ class MessageVerifier:
             )
         has_saml = self._authenticator is not None
         return VerifiedMessage(envelope.soap_ns, self._protection, assertion, created, root, has_saml, username)
+
+    def _check_header_size(self, envelope: Envelope) -> None:
+        """Refuse headers no client needs before any token is looked at (MessageLimits)."""
+        count = sum(1 for _ in envelope.header.iterchildren(tag=etree.Element)) if envelope.header is not None else 0
+        if envelope.security is not None:
+            count += sum(1 for _ in envelope.security.iterchildren(tag=etree.Element))
+        if count > self.limits.max_header_elements:
+            raise SecurityVerificationError(
+                FaultCode.INVALID_SECURITY, "too-many-header-elements", f"{count} > {self.limits.max_header_elements}"
+            )
 
     def _check_basic(self, authorization: str | None) -> str | None:
         if self._basic is None:
