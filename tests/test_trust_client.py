@@ -43,6 +43,7 @@ from wsbind import (
 from wsbind import namespaces as ns
 from wsbind.errors import InsecureTransport, UnsupportedBinding
 from wsbind.keys import RawSymmetricSecurityKeyHandle
+from wsbind.saml import read_assertion
 from wsbind.saml_issuer import SamlIssuer
 from wsbind.tokens import XmlSecurityToken
 from wsbind.trust import (
@@ -473,15 +474,8 @@ def call_service(
 
 @pytest.mark.parametrize("saml", sorted(SAML_TYPES))
 @pytest.mark.parametrize("version", sorted(VERSIONS))
-def test_bearer_token_from_the_sts_is_accepted_by_a_service(
-    sts: Sts,
-    tls: dict[str, Path],
-    start_service: Starter,
-    issuer: Issuer,
-    relying_party: Issuer,
-    version: str,
-    saml: str,
-) -> None:
+def test_bearer_token_from_the_sts_is_read_fully(sts: Sts, tls: dict[str, Path], version: str, saml: str) -> None:
+    """What the RSTR says lands in the token; test_federation presents every kind to a service."""
     token_type, assertion_ns, saml_version = SAML_TYPES[saml]
     with channel_to(sts.url, tls) as channel:
         token = request_security_token(
@@ -496,8 +490,7 @@ def test_bearer_token_from_the_sts_is_accepted_by_a_service(
     assert token.element().tag == f"{{{assertion_ns}}}Assertion"
     assert token.valid_from is not None and token.valid_till is not None
     assert token.valid_till - token.valid_from == timedelta(hours=1)
-    answer = call_service(start_service, issuer, relying_party, tls, token)
-    assert answer == f"alice|https://sts.example.test|reader|{saml_version}"
+    assert read_assertion(token.element()).version == saml_version
 
 
 @pytest.mark.parametrize("version", sorted(VERSIONS))
@@ -553,22 +546,6 @@ def test_client_entropy_is_the_key(sts: Sts, tls: dict[str, Path], relying_party
         )
     assert isinstance(token.key, RawSymmetricSecurityKeyHandle)
     assert token.key.key_bytes == proof_key_in(token, relying_party)
-
-
-def test_holder_of_key_token_proves_possession_to_a_service(
-    sts: Sts, tls: dict[str, Path], start_service: Starter, issuer: Issuer, relying_party: Issuer
-) -> None:
-    with channel_to(sts.url, tls) as channel:
-        token = request_security_token(
-            channel,
-            applies_to=RP,
-            trust_version=TrustVersion.V1_3,
-            issued_token_type=ns.SAML20_TOKEN_TYPE,
-            issued_token_key_type=SecurityKeyType.SYMMETRIC,
-            issued_token_key_entropy=SecurityKeyEntropyMode.COMBINED,
-        )
-    # The service decrypts the STS's copy of the key and checks the client's HMAC made with its own.
-    assert call_service(start_service, issuer, relying_party, tls, token) == "alice|https://sts.example.test|reader|2.0"
 
 
 @pytest.mark.parametrize("soap_version", ["1.1", "1.2"])

@@ -53,6 +53,7 @@ _SIGNATURE_TRANSFORMS = {
 _DIGEST_TRANSFORMS = {ns.SHA1: _C.TransformSha1, ns.SHA256: _C.TransformSha256}
 _SYMMETRIC_METHODS = frozenset({ns.HMAC_SHA1, ns.HMAC_SHA256})
 _MIN_SYMMETRIC_KEY_BYTES = 16
+_DIGEST_PAIR = (f"{_DS}DigestMethod", f"{_DS}DigestValue")
 
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 
@@ -263,7 +264,7 @@ def _check_reference(reference: etree._Element, allowed_digests: frozenset[str])
         raise _refuse("proof-signature-profile", f"reference URI {uri!r} is not a same-document ID")
     children = [c for c in reference if isinstance(c.tag, str)]
     names = [c.tag for c in children]
-    if names not in ([f"{_DS}DigestMethod", f"{_DS}DigestValue"], [f"{_DS}Transforms", *_DIGEST_PAIR]):
+    if names not in ([*_DIGEST_PAIR], [f"{_DS}Transforms", *_DIGEST_PAIR]):
         raise _refuse("proof-signature-profile", f"unexpected Reference children {names}")
     if names[0] == f"{_DS}Transforms":
         transforms = [t for t in children[0] if isinstance(t.tag, str)]
@@ -275,8 +276,6 @@ def _check_reference(reference: etree._Element, allowed_digests: frozenset[str])
         raise _refuse("algorithm", "digest method not allowed")
     return uri[1:]
 
-
-_DIGEST_PAIR = (f"{_DS}DigestMethod", f"{_DS}DigestValue")
 
 
 def verify_endorsing(
