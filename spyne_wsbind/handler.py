@@ -100,7 +100,8 @@ class SecuredWsgiApplication:
             log.warning("request refused: %s (%s) %s", exc.fault_code.value, exc.reason, exc.detail)
             return self._fault(exc.fault_code, start_response, challenge=isinstance(exc, HttpAuthenticationFailed))
         except _BodyTooLarge:
-            log.warning("request refused: body larger than %d bytes", self.handler.verifier.limits.max_bytes)
+            limit = f"body larger than {self.handler.verifier.limits.max_bytes} bytes"
+            log.warning("request refused: %s (%s) %s", FaultCode.INVALID_SECURITY.value, "too-large", limit)
             return self._fault(FaultCode.INVALID_SECURITY, start_response)
         except Exception:  # never a traceback to the peer; the log keeps it
             log.exception("request refused: unexpected error while verifying")
