@@ -87,5 +87,15 @@ class SecurityVerificationError(WsBindError):
     def __init__(self, fault_code: FaultCode, reason: str, detail: str = "") -> None:
         self.fault_code = fault_code
         self.reason = reason
-        self.detail = detail
+        self.detail = loggable(detail)
         super().__init__(f"{fault_code.value} ({reason}){': ' + detail if detail else ''}")
+
+
+_DETAIL_LIMIT = 300
+
+
+def loggable(text: str) -> str:
+    """Details quote the request (a comment, an audience, a parser message): made one line and
+    bounded here, so a request can neither forge log lines (CWE-117) nor flood the log."""
+    escaped = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return escaped if len(escaped) <= _DETAIL_LIMIT else escaped[:_DETAIL_LIMIT] + "..."

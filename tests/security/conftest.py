@@ -11,7 +11,7 @@ import pytest
 from support import make_app
 
 from samples.server import serve
-from security.harness import HANDLER_LOGGER, NOW, HttpService, LogCapture, World, make_world
+from security.harness import LOGGERS, NOW, HttpService, LogCapture, World, make_world
 from spyne_wsbind import SecurityHandler
 from wsbind import namespaces as ns
 
@@ -25,10 +25,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 def service(world: World, tls: dict[str, Path]) -> Iterator[HttpService]:
     """SOAP 1.1 and 1.2 services secured like World.description, with the clock at NOW."""
     capture = LogCapture()
-    logger = logging.getLogger(HANDLER_LOGGER)
-    logger.addHandler(capture)
-    previous_level = logger.level
-    logger.setLevel(logging.DEBUG)
+    loggers = [logging.getLogger(name) for name in LOGGERS]
+    previous_levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(capture)
+        logger.setLevel(logging.DEBUG)
     with ExitStack() as stack:
         urls = {}
         for soap_ns, soap12 in ((ns.SOAP11, False), (ns.SOAP12, True)):
@@ -37,5 +38,6 @@ def service(world: World, tls: dict[str, Path]) -> Iterator[HttpService]:
         try:
             yield HttpService(urls, tls["ca"], capture)
         finally:
-            logger.removeHandler(capture)
-            logger.setLevel(previous_level)
+            for logger, level in zip(loggers, previous_levels, strict=True):
+                logger.removeHandler(capture)
+                logger.setLevel(level)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -50,7 +51,10 @@ IDENTITY = f"{SUBJECT}|{ISSUER_NAME}|{','.join(ROLES)}"
 BASES = ("saml2", "saml11", "encrypted", "hok", "saml2-soap12")
 """The valid messages attacks start from (see World.baseline)."""
 
-HANDLER_LOGGER = "spyne_wsbind"
+LOGGERS = ("spyne_wsbind", "wsbind")
+"""Where the handler and the core log; the suite reads both at DEBUG."""
+_TOKEN_MATERIAL = re.compile(r"[A-Za-z0-9+/]{64,}")
+_MARKUP = re.compile(r"<\w*:?(Assertion|Signature|EncryptedData|CipherValue|Password)\b")
 
 
 @dataclass(frozen=True)
@@ -281,6 +285,7 @@ def run_verifier(world: World, messages: Sequence[bytes], description: SecurityD
         try:
             verified = verifier.verify(message, TransportFacts(is_https=True))
         except SecurityVerificationError as exc:
+            assert_clean_log_text(exc.detail)
             outcome = Outcome(False, fault_code=exc.fault_code, reason=exc.reason)
             continue
         outcome = Outcome(True, identity=identity_of(verified.saml_assertion))
@@ -296,6 +301,14 @@ def expect_outcome(attack: Attack, outcome: Outcome) -> None:
     assert not outcome.accepted, f"{attack.id}: ACCEPTED as {outcome.identity!r}"
     assert outcome.fault_code is attack.expect, f"{attack.id}: {outcome.describe()}, expected {attack.expect.value}"
     assert outcome.reason in attack.reasons, f"{attack.id}: {outcome.describe()}, expected one of {attack.reasons}"
+
+
+def assert_clean_log_text(text: str) -> None:
+    """Log hygiene: one line, no token material (long base64, token markup), no key, no trace."""
+    assert "\n" not in text and "\r" not in text, f"a log line spans lines (forgeable): {text!r}"
+    assert not _TOKEN_MATERIAL.search(text), f"token material in the log: {text!r}"
+    assert not _MARKUP.search(text), f"token markup in the log: {text!r}"
+    assert "PRIVATE KEY" not in text and "Traceback" not in text, text
 
 
 class LogCapture(logging.Handler):
@@ -337,12 +350,14 @@ class HttpService:
         soap_ns = ns.SOAP12 if _looks_soap12(message) else ns.SOAP11
         self.log.records.clear()
         status, code, body = post(self.urls[soap_ns], message, self.ca, soap12=soap_ns == ns.SOAP12)
+        for record in self.log.records:
+            assert_clean_log_text(record.getMessage())
         if status == 200:
             return Outcome(True, identity=_whoami_answer(body))
         refusals = [r for r in self.log.records if r.getMessage().startswith("request refused")]
         assert len(refusals) == 1, f"HTTP {status} without exactly one refusal in the log: {self.log.text()}"
         record = refusals[0]
-        assert record.exc_info is None, f"unexpected error while verifying: {self.log.text()}"
+        assert all(r.exc_info is None for r in self.log.records), f"unexpected error: {self.log.text()}"
         fault_code, reason = record.args[0], record.args[1]  # type: ignore[index]
         fault = FaultCode(fault_code)
         assert status == 500, f"refusals answer 500, got {status}"
