@@ -35,7 +35,7 @@ from wsbind import namespaces as ns
 from wsbind.bindings import HttpHeaderAuthSecurityBinding, UsernameMessageSecurityBinding
 from wsbind.description import SecurityDescription
 from wsbind.enums import MessageProperty, SecurityKeyType, TrustVersion
-from wsbind.errors import FaultCode
+from wsbind.errors import FaultCode, loggable
 from wsbind.proof import encrypted_key_info
 from wsbind.psha1 import computed_key
 from wsbind.saml_issuer import (
@@ -257,13 +257,13 @@ class SecurityTokenService:
                 raise _Refused(TrustFaultCode.INVALID_REQUEST, "RST namespace does not match the endpoint")
             return build_response(protocol, self._issue(username, request))
         except _Refused as exc:
-            log.warning("STS refused a request from %r: %s (%s)", username, exc.code.value, exc.detail)
+            log.warning("STS refused a request from %s: %s (%s)", _who(username), exc.code.value, loggable(exc.detail))
             return exc.code
         except TrustProtocolError as exc:
-            log.warning("STS refused a request from %r: InvalidRequest (%s)", username, exc)
+            log.warning("STS refused a request from %s: InvalidRequest (%s)", _who(username), loggable(str(exc)))
             return TrustFaultCode.INVALID_REQUEST
         except Exception:
-            log.exception("STS failed to issue a token for %r", username)
+            log.exception("STS failed to issue a token for %s", _who(username))
             return TrustFaultCode.REQUEST_FAILED
 
     def _issue(self, username: str, request: IssueRequest) -> IssuedTokenResponse:
@@ -313,7 +313,11 @@ class SecurityTokenService:
         )
         reference = saml_token_reference(token) if proof is not None else None
         log.info(
-            "STS issued a SAML %s %s token for %r to %r", version.value, method.rsplit(":", 1)[-1], username, applies_to
+            "STS issued a SAML %s %s token for %s to %r",
+            version.value,
+            method.rsplit(":", 1)[-1],
+            _who(username),
+            applies_to,
         )
         return IssuedTokenResponse(
             token=token,
@@ -366,7 +370,7 @@ class SecurityTokenService:
         try:
             return self.claims(username, applies_to)
         except Exception as exc:
-            log.exception("STS claims callback failed for %r / %r", username, applies_to)
+            log.exception("STS claims callback failed for %s / %r", _who(username), applies_to)
             raise _Refused(TrustFaultCode.REQUEST_FAILED, "claims callback raised") from exc
 
 
@@ -412,6 +416,11 @@ def _write_envelope(protocol: TrustProtocol, ctx: Any) -> None:
         log.exception("STS could not write its response")
         code = TrustFaultCode.REQUEST_FAILED
     ctx.out_document = parse_xml(build_trust_fault(soap_ns, protocol.namespace, code))
+
+
+def _who(username: str | None) -> str:
+    """A user name for the log: quoted, one line, bounded (it came from the request)."""
+    return loggable(repr(username))
 
 
 def _relates_to(ctx: Any) -> str | None:

@@ -18,7 +18,7 @@ from lxml import etree
 from . import namespaces as ns
 from .bindings import PasswordValidator
 from .credentials import StringUsernameCredential
-from .errors import FaultCode, SecurityVerificationError
+from .errors import FaultCode, SecurityVerificationError, loggable
 
 __all__ = [
     "USERNAME_TOKEN_PROFILE",
@@ -181,10 +181,10 @@ def check_password(validator: PasswordValidator, claims: UsernameTokenClaims) ->
         verdict: object = validator(claims.username, claims.password)
     except Exception as exc:  # the application's callback: any failure rejects (R62)
         log.warning(
-            "R62: password_validator raised %s for user %r; the message is rejected. Its text is not logged "
+            "R62: password_validator raised %s for user %s; the message is rejected. Its text is not logged "
             "because it may contain the password. Fix the validator to return True or False.",
             type(exc).__name__,
-            claims.username,
+            loggable(repr(claims.username)),
         )
         raise _reject(
             FaultCode.FAILED_AUTHENTICATION,

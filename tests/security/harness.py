@@ -309,6 +309,7 @@ def assert_clean_log_text(text: str) -> None:
     assert not _TOKEN_MATERIAL.search(text), f"token material in the log: {text!r}"
     assert not _MARKUP.search(text), f"token markup in the log: {text!r}"
     assert "PRIVATE KEY" not in text and "Traceback" not in text, text
+    assert len(text) < 1000, f"an unbounded log line ({len(text)} characters) lets a request flood the log"
 
 
 class LogCapture(logging.Handler):
