@@ -53,9 +53,12 @@ def presented_token(world: World, message: bytes) -> tuple[etree._Element, etree
         root = etree.fromstring(message, _parser())
     except etree.XMLSyntaxError as exc:
         return Verdict(False, f"not XML: {exc}")
-    securities = root.xpath("/*/*[local-name()='Header']/wsse:Security", namespaces={"wsse": ns.WSSE})
+    securities = root.xpath(
+        "/*/*[local-name()='Header']/wsse:Security[not(@*[local-name()='actor' or local-name()='role'])]",
+        namespaces={"wsse": ns.WSSE},
+    )
     if not isinstance(securities, list) or not securities:
-        return Verdict(False, "no Security header")
+        return Verdict(False, "no Security header for the ultimate receiver")
     security = securities[0]
     assert isinstance(security, etree._Element)
     tokens = [c for c in security if c.tag in _ASSERTIONS + _ENCRYPTED]
@@ -87,10 +90,7 @@ def _decrypt(world: World, token: etree._Element) -> etree._Element | Verdict:
             work.insert(1, key_info)
         key_info.append(copy.deepcopy(beside))
     manager = xmlsec.KeysManager()
-    key = world.relying_party.private_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    manager.add_key(xmlsec.Key.from_memory(key, xmlsec.constants.KeyDataFormatPem))
+    manager.add_key(xmlsec.Key.from_memory(_private_pem(world), xmlsec.constants.KeyDataFormatPem))
     try:
         plaintext = xmlsec.EncryptionContext(manager).decrypt(work)
     except xmlsec.Error as exc:
@@ -104,6 +104,12 @@ def _decrypt(world: World, token: etree._Element) -> etree._Element | Verdict:
     if assertion.tag not in _ASSERTIONS:
         return Verdict(False, "plaintext is not an assertion")
     return assertion
+
+
+def _private_pem(world: World) -> bytes:
+    return world.relying_party.private_key.private_bytes(  # type: ignore[no-any-return]
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def _id_attribute(assertion: etree._Element) -> str:
@@ -135,7 +141,7 @@ def python_xmlsec(world: World, message: bytes) -> Verdict:
     except xmlsec.Error as exc:
         return Verdict(False, f"xmlsec: {exc}")
     if assertion is not root and _confirms_a_key(assertion):
-        return _proof(world, root, message)
+        return _proof(world, root, assertion)
     return Verdict(True, "signature verifies")
 
 
@@ -145,9 +151,9 @@ def _confirms_a_key(assertion: etree._Element) -> bool:
     return bool(methods & set(_HOLDER_OF_KEY))
 
 
-def _proof(world: World, root: etree._Element, message: bytes) -> Verdict:
-    """Holder-of-key: the Security header's first signature verifies with the client's key and
-    references the header's Timestamp."""
+def _proof(world: World, root: etree._Element, assertion: etree._Element) -> Verdict:
+    """Holder-of-key: the Security header's first signature verifies with the key the assertion
+    confirms and references the header's Timestamp."""
     security = root.find(f"*/{{{ns.WSSE}}}Security")
     assert security is not None
     signature = security.find(f"{_DS}Signature")
@@ -157,15 +163,45 @@ def _proof(world: World, root: etree._Element, message: bytes) -> Verdict:
     uris = [r.get("URI") for r in signature.iterfind(f"{_DS}SignedInfo/{_DS}Reference")]
     if f"#{timestamp.get(f'{{{ns.WSU}}}Id')}" not in uris:
         return Verdict(False, "the proof does not reference the Timestamp")
+    key = _confirmed_key(world, assertion)
+    if isinstance(key, Verdict):
+        return key
     xmlsec.tree.add_ids(root, ["Id"])
     context = xmlsec.SignatureContext()
-    der = world.client.certificate.public_bytes(serialization.Encoding.PEM)
-    context.key = xmlsec.Key.from_memory(der, xmlsec.constants.KeyDataFormatCertPem)
+    context.key = key
     try:
         context.verify(signature)
     except xmlsec.Error as exc:
         return Verdict(False, f"xmlsec proof: {exc}")
     return Verdict(True, "signature and proof verify")
+
+
+def _confirmed_key(world: World, assertion: etree._Element) -> xmlsec.Key | Verdict:
+    """The key in the subject confirmation: a certificate, or a key encrypted to the relying party."""
+    key_infos = assertion.xpath(
+        ".//*[local-name()='SubjectConfirmation']//ds:KeyInfo", namespaces={"ds": ns.DS}
+    )
+    if not isinstance(key_infos, list) or not key_infos:
+        return Verdict(False, "no confirmation KeyInfo")
+    key_info = key_infos[0]
+    assert isinstance(key_info, etree._Element)
+    certificate = key_info.findtext(f"{_DS}X509Data/{_DS}X509Certificate")
+    if certificate is not None:
+        pem = f"-----BEGIN CERTIFICATE-----\n{certificate.strip()}\n-----END CERTIFICATE-----\n".encode()
+        try:
+            return xmlsec.Key.from_memory(pem, xmlsec.constants.KeyDataFormatCertPem)
+        except xmlsec.Error as exc:
+            return Verdict(False, f"confirmation certificate unreadable: {exc}")
+    encrypted_key = key_info.find(f"{{{ns.XENC}}}EncryptedKey")
+    if encrypted_key is None:
+        return Verdict(False, "no confirmation key the oracle can read")
+    manager = xmlsec.KeysManager()
+    manager.add_key(xmlsec.Key.from_memory(_private_pem(world), xmlsec.constants.KeyDataFormatPem))
+    try:
+        secret = xmlsec.EncryptionContext(manager).decrypt(copy.deepcopy(encrypted_key))
+    except xmlsec.Error as exc:
+        return Verdict(False, f"confirmation key does not decrypt: {exc}")
+    return xmlsec.Key.from_binary_data(xmlsec.constants.KeyDataHmac, secret)
 
 
 def signxml(world: World, message: bytes) -> Verdict:
