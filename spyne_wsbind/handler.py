@@ -8,6 +8,7 @@ WS-Security fault itself when they fail, and hands the untouched bytes to spyne 
 
 from __future__ import annotations
 
+import email.message
 import io
 import logging
 from collections.abc import Callable, Iterable
@@ -94,7 +95,9 @@ class SecuredWsgiApplication:
             return self.wsgi_app(environ, start_response)  # type: ignore[no-any-return]
         try:
             body = _read_body(environ, self.handler.verifier.limits.max_bytes)
-            facts = TransportFacts(self.handler.is_https(environ), environ.get("HTTP_AUTHORIZATION"))
+            facts = TransportFacts(
+                self.handler.is_https(environ), environ.get("HTTP_AUTHORIZATION"), _charset(environ.get("CONTENT_TYPE"))
+            )
             verified = self.handler.verifier.verify(body, facts)
         except SecurityVerificationError as exc:
             log.warning("request refused: %s (%s) %s", exc.fault_code.value, exc.reason, exc.detail)
@@ -133,6 +136,16 @@ def _read_body(environ: WsgiEnviron, limit: int) -> bytes:
     if len(data) > limit:
         raise _BodyTooLarge
     return data
+
+
+def _charset(content_type: str | None) -> str | None:
+    """The charset parameter of a Content-Type header (spyne decodes the body with it)."""
+    if not content_type:
+        return None
+    message = email.message.Message()
+    message["Content-Type"] = content_type
+    charset = message.get_param("charset")
+    return charset if isinstance(charset, str) else None
 
 
 def verified_message(ctx: Any) -> VerifiedMessage | None:

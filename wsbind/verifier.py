@@ -6,6 +6,7 @@ transport facts, and turns a SecurityVerificationError into a SOAP fault.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,6 +48,9 @@ class TransportFacts:
     is_https: bool
     authorization: str | None = None
     """The HTTP Authorization header, for HttpHeaderAuthSecurityBinding (BASIC)."""
+    charset: str | None = None
+    """The charset the HTTP Content-Type declares: frameworks decode the body with it, so the
+    document must really be in it, or they would read other text than we verified."""
 
 
 class HttpAuthenticationFailed(SecurityVerificationError):
@@ -115,6 +119,7 @@ class MessageVerifier:
             root = parse_xml(raw, self.limits)
         except XmlRejected as exc:
             raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "unreadable-xml", str(exc)) from None
+        _check_encoding(root, transport.charset)
         envelope = read_envelope(root)
         self._check_header_size(envelope)
         if self._authenticator is None and self._username is None:
@@ -211,6 +216,21 @@ class MessageVerifier:
         if len(tokens) > 1:
             raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "several-saml-tokens", "")
         return tokens[0]
+
+
+def _check_encoding(root: etree._Element, charset: str | None) -> None:
+    """Refuse a body whose real encoding differs from the declared charset (a parser differential)."""
+    if charset is None:
+        return
+    encoding = root.getroottree().docinfo.encoding or "utf-8"
+    try:
+        same = codecs.lookup(charset).name == codecs.lookup(encoding).name
+    except LookupError:
+        same = False
+    if not same:
+        raise SecurityVerificationError(
+            FaultCode.INVALID_SECURITY, "encoding-mismatch", f"charset {charset!r}, document in {encoding!r}"
+        )
 
 
 def _to_header(envelope: Envelope) -> etree._Element | None:

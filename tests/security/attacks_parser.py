@@ -47,6 +47,8 @@ label, so a body in another encoding means one thing to the verifier and another
 it must be refused before the framework sees it (the ruby-saml parser differentials' lesson)."""
 
 UNREADABLE = (FaultCode.INVALID_SECURITY, "unreadable-xml")
+ENCODING_DIFFERENTIAL = (FaultCode.INVALID_SECURITY, "unreadable-xml", "encoding-mismatch")
+"""Either the parser refuses the bytes, or they are not in the charset the HTTP label declares."""
 MAX_BYTES = 1024 * 1024
 NOWHERE = "http://127.0.0.1:9"
 """Loopback, discard port: a parser that fetched would hit nothing useful (test_parser_extra.py
@@ -503,29 +505,29 @@ ATTACKS: list[Attack] = [
         "parser-utf16-message-labelled-utf8",
         "parser",
         on_bytes("saml2", _reencode("utf-16", "UTF-16")),
-        *UNREADABLE,
+        *ENCODING_DIFFERENTIAL,
         source=WSI_CHARSET,
     ),
     refused(
         "parser-utf16-declared-utf8",
         "parser",
         on_bytes("saml2", _utf16_declared_utf8),
-        *UNREADABLE,
+        *ENCODING_DIFFERENTIAL,
         source=WSI_CHARSET,
     ),
     refused(
         "parser-declared-encoding-lies",
         "parser",
         _lying_declaration,
-        FaultCode.FAILED_CHECK,
-        "signature",
+        FaultCode.INVALID_SECURITY,
+        "encoding-mismatch",
         source=PARSER_DIFFERENTIAL,
     ),
     refused(
         "parser-latin1-declared-non-ascii",
         "parser",
         on_bytes("saml2", _non_ascii_note("latin-1", "ISO-8859-1")),
-        *UNREADABLE,
+        *ENCODING_DIFFERENTIAL,
         source=WSI_CHARSET,
     ),
     refused(

@@ -278,12 +278,15 @@ def identity_of(assertion: Any) -> str:
 
 
 def run_verifier(world: World, messages: Sequence[bytes], description: SecurityDescription | None = None) -> Outcome:
-    """Send ``messages`` in order to one fresh framework-free verifier; the last one's outcome."""
+    """Send ``messages`` in order to one fresh framework-free verifier; the last one's outcome.
+
+    The transport facts are those of HttpService's posts: HTTPS, labelled charset=utf-8.
+    """
     verifier = MessageVerifier(description or world.description(), clock=lambda: NOW)
     outcome = Outcome(False)
     for message in messages:
         try:
-            verified = verifier.verify(message, TransportFacts(is_https=True))
+            verified = verifier.verify(message, TransportFacts(is_https=True, charset="utf-8"))
         except SecurityVerificationError as exc:
             assert_clean_log_text(exc.detail)
             outcome = Outcome(False, fault_code=exc.fault_code, reason=exc.reason)
