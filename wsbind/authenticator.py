@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
@@ -134,16 +135,15 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
         message = document
         if token.tag in _ENCRYPTED:
             token = self._decrypt(token, context)
-            document = token
-        if not is_assertion(token):
-            raise _reject(FaultCode.UNSUPPORTED_SECURITY_TOKEN, "not-saml", f"token {token.tag!r}")
-        for node in token.iter(etree.Comment, etree.ProcessingInstruction):
-            raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "comment-in-assertion", f"{node!r}")
-        try:
-            identifier = assertion_id(token)
-        except SamlFormatError as exc:
-            raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "malformed-assertion", str(exc)) from None
-        certificate = verify_assertion_signature(token, identifier, document, self._trusted, context.allow_sha1)
+            try:
+                certificate = self._verify_signature(token, token, context)
+            except SecurityVerificationError as exc:
+                # Until the signature verifies, the plaintext may be an attacker's edit of the
+                # ciphertext: every refusal must look alike, or it becomes a decryption oracle.
+                detail = f"after decrypting: {exc.reason} {exc.detail}"
+                raise _reject(FaultCode.FAILED_CHECK, "decryption", detail) from None
+        else:
+            certificate = self._verify_signature(token, document, context)
         try:
             assertion = read_assertion(token, certificate)
         except SamlFormatError as exc:
@@ -153,6 +153,20 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
         self._check_one_time_use(assertion, context)
         self._run_validator(assertion)
         return assertion
+
+    def _verify_signature(
+        self, token: etree._Element, document: etree._Element, context: AuthenticationContext
+    ) -> x509.Certificate:
+        """Check the token is an assertion fit to verify, and verify it; return the signing certificate."""
+        if not is_assertion(token):
+            raise _reject(FaultCode.UNSUPPORTED_SECURITY_TOKEN, "not-saml", f"token {token.tag!r}")
+        for node in token.iter(etree.Comment, etree.ProcessingInstruction):
+            raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "comment-in-assertion", f"{node!r}")
+        try:
+            identifier = assertion_id(token)
+        except SamlFormatError as exc:
+            raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "malformed-assertion", str(exc)) from None
+        return verify_assertion_signature(token, identifier, document, self._trusted, context.allow_sha1)
 
     def _decrypt(self, token: etree._Element, context: AuthenticationContext) -> etree._Element:
         if self._decrypter is None:
