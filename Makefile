@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench fuzz clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@echo "Setting up $(VENV) with $(PYTHON) (first run only)..."
@@ -26,6 +26,22 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.trust
+
+# Coverage-guided fuzzing of the verifier (atheris, Linux): FUZZ_SECONDS, extra libFuzzer flags in FUZZ_ARGS.
+# A finding is written to build/fuzz-findings/ and makes the target fail; the README says what next.
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	@$(BIN)/python -c 'import atheris' 2>/dev/null || $(BIN)/pip install --quiet -e '.[fuzz]'
+	@mkdir -p build
+	@echo "Fuzzing MessageVerifier.verify for $(FUZZ_SECONDS) s (log: build/fuzz.log)..."
+	@$(BIN)/python -m tests.security.fuzz_verifier -max_total_time=$(FUZZ_SECONDS) $(FUZZ_ARGS) >build/fuzz.log 2>&1; \
+	status=$$?; \
+	grep -E '^(Done |stat::number_of_executed_units|stat::average_exec_per_sec|wsbind fuzz)' build/fuzz.log; \
+	if [ $$status -ne 0 ]; then \
+		grep -v '^INFO: Instrumenting' build/fuzz.log | tail -40; \
+		echo "FINDING (exit $$status): the input is in build/fuzz-findings/; see README, Fuzzing"; \
+	fi; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
