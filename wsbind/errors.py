@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 
 
@@ -92,10 +93,13 @@ class SecurityVerificationError(WsBindError):
 
 
 _DETAIL_LIMIT = 300
+_LONG_RUN = re.compile(r"[A-Za-z0-9+/=_-]{48,}")
 
 
 def loggable(text: str) -> str:
     """Details quote the request (a comment, an audience, a parser message): made one line and
-    bounded here, so a request can neither forge log lines (CWE-117) nor flood the log."""
+    bounded here, so a request can neither forge log lines (CWE-117) nor flood the log, and
+    long base64-like runs (a quoted signature, key or certificate) are elided, not logged."""
     escaped = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    escaped = _LONG_RUN.sub(lambda m: f"[{len(m.group())} characters]", escaped)
     return escaped if len(escaped) <= _DETAIL_LIMIT else escaped[:_DETAIL_LIMIT] + "..."

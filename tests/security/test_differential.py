@@ -8,11 +8,14 @@ semantic reasons are where we are stricter by design (oracles.py explains the sp
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from security import oracles
 from security.catalogue import ALL
 from security.harness import BASES, Attack, Outcome, World, run_verifier
+from security.mutations import apply_mutation, random_mutation
 
 SIGNATURE_REASONS = frozenset({"signature", "untrusted-issuer", "unsigned", "proof-signature"})
 """Our refusals that claim the signature itself is missing or bad (not merely outside the profile)."""
@@ -40,3 +43,22 @@ def test_oracles_accept_every_baseline(world: World, base: str) -> None:
 def test_we_agree_with_the_oracles(world: World, attack: Attack) -> None:
     messages = attack.build(world)
     check_agreement(world, run_verifier(world, messages), messages[-1])
+
+
+RANDOM_MUTATIONS = 400
+
+
+def test_we_agree_with_the_oracles_on_random_mutations(world: World) -> None:
+    """The property tests' mutations (a fixed seed, so CI sees the same messages every run)."""
+    rng = random.Random(20261123)
+    accepted = 0
+    for _ in range(RANDOM_MUTATIONS):
+        mutation = random_mutation(rng)
+        message = apply_mutation(world, mutation)
+        ours = run_verifier(world, [message])
+        accepted += ours.accepted
+        try:
+            check_agreement(world, ours, message)
+        except AssertionError as exc:
+            raise AssertionError(f"{mutation}: {exc}") from None
+    assert accepted < RANDOM_MUTATIONS  # the mutations do change something

@@ -30,13 +30,6 @@ SEED, REGRESSIONS = CORPUS / "seed", CORPUS / "regressions"
 BOUND_SECONDS = 5.0
 """A denial-of-service guard per input (normal is milliseconds), not a performance assertion."""
 
-KNOWN_FINDINGS = {
-    "hygiene-parser-quotes-name.xml": "refusal detail quotes libxml2's message, which repeats a 64+ character "
-    "name from the request (a certificate's base64 line in the fuzzer's case): the token-material rule trips",
-    "hygiene-algorithm-uri.xml": "refusal detail quotes the request's DigestMethod Algorithm URI whole: a "
-    "64+ character run of it trips the token-material rule",
-}
-"""Findings reported to the lead, strict-xfail until wsbind (or the hygiene rule) changes."""
 
 _SOAP = f'<s:Envelope xmlns:s="{ns.SOAP11}">'
 
@@ -118,9 +111,7 @@ def _corpus_files() -> list[Any]:
     for path in files:
         if not path.is_file() or path.name.startswith("."):
             continue
-        reason = KNOWN_FINDINGS.get(path.name)
-        marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason)] if reason else []
-        params.append(pytest.param(path, id=f"{path.parent.name}/{path.name}", marks=marks))
+        params.append(pytest.param(path, id=f"{path.parent.name}/{path.name}"))
     return params
 
 

@@ -68,5 +68,6 @@ def test_a_request_cannot_forge_log_lines(world: World) -> None:
 
 def test_details_are_one_bounded_line() -> None:
     assert loggable("a\nb\u2028c\x00") == "a\\nb\\u2028c\\x00"
-    flood = loggable(SUBJECT * 10_000)
+    flood = loggable(f"{SUBJECT}, " * 10_000)
     assert len(flood) < 400 and flood.endswith("...")
+    assert loggable("value 'MIIC" + "x" * 1000 + "' refused") == "value '[1004 characters]' refused"
