@@ -11,7 +11,8 @@ from __future__ import annotations
 import base64
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -327,6 +328,23 @@ class LogCapture(logging.Handler):
 
     def text(self) -> str:
         return "\n".join(self.format(r) for r in self.records)
+
+
+@contextmanager
+def capturing_logs() -> Iterator[LogCapture]:
+    """Collect every record of the LOGGERS at DEBUG while the block runs."""
+    capture = LogCapture()
+    loggers = [logging.getLogger(name) for name in LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(capture)
+        logger.setLevel(logging.DEBUG)
+    try:
+        yield capture
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.removeHandler(capture)
+            logger.setLevel(level)
 
 
 @dataclass

@@ -7,7 +7,6 @@ put the password, token material or a multi-line or unbounded line in its log.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,7 +17,17 @@ from lxml import etree
 from support import post
 
 from samples.server import serve
-from security.harness import AUDIENCE, NOW, SUBJECT, LogCapture, World, assert_clean_log_text, find, security_of
+from security.harness import (
+    AUDIENCE,
+    NOW,
+    SUBJECT,
+    LogCapture,
+    World,
+    assert_clean_log_text,
+    capturing_logs,
+    find,
+    security_of,
+)
 from spyne_wsbind.sts import SecurityTokenService
 from wsbind import (
     SecurityDescription,
@@ -37,7 +46,6 @@ from wsbind.xmlparse import parse_xml
 PASSWORD = "correct-horse-battery"
 WST13 = "http://docs.oasis-open.org/ws-sx/ws-trust/200512"
 WST2005 = "http://schemas.xmlsoap.org/ws/2005/02/trust"
-LOGGERS = ("spyne_wsbind", "wsbind")
 
 
 @dataclass
@@ -61,19 +69,8 @@ def sts(world: World, tls: dict[str, Path], tmp_path_factory: pytest.TempPathFac
     )
     secret_file = tmp_path_factory.mktemp("sts-secret") / "secret.txt"
     secret_file.write_text("file-content-an-entity-must-never-read")
-    capture = LogCapture()
-    loggers = [logging.getLogger(name) for name in LOGGERS]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.addHandler(capture)
-        logger.setLevel(logging.DEBUG)
-    try:
-        with serve(service.wsgi_app(description), (tls["cert"], tls["key"])) as url:
-            yield Sts(url, tls["ca"], capture, secret_file)
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.removeHandler(capture)
-            logger.setLevel(level)
+    with capturing_logs() as capture, serve(service.wsgi_app(description), (tls["cert"], tls["key"])) as url:
+        yield Sts(url, tls["ca"], capture, secret_file)
 
 
 def request(url: str, password: str = PASSWORD, username: str = SUBJECT) -> bytes:
