@@ -23,6 +23,7 @@ import copy
 import functools
 import os
 import random
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -266,14 +267,14 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:40] + f"...<{len(text)} chars>"
 
 
-class _Domain:
+class _Domain(ABC):
     """One argument's space, drawn either by Hypothesis or by a Random (the fuzzer)."""
 
-    def strategy(self) -> st.SearchStrategy[Any]:
-        raise NotImplementedError
+    @abstractmethod
+    def strategy(self) -> st.SearchStrategy[Any]: ...
 
-    def draw(self, rng: random.Random) -> Any:
-        raise NotImplementedError
+    @abstractmethod
+    def draw(self, rng: random.Random) -> Any: ...
 
 
 class _Choice(_Domain):
