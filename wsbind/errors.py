@@ -89,7 +89,7 @@ class SecurityVerificationError(WsBindError):
         self.fault_code = fault_code
         self.reason = reason
         self.detail = loggable(detail)
-        super().__init__(f"{fault_code.value} ({reason}){': ' + detail if detail else ''}")
+        super().__init__(f"{fault_code.value} ({reason}){': ' + self.detail if self.detail else ''}")
 
 
 _DETAIL_LIMIT = 300

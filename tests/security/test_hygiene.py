@@ -19,7 +19,7 @@ from security.harness import NOW, SUBJECT, World, assertion_of, find, run_verifi
 from wsbind import SamlMessageSecurityBinding, SecurityDescription, SslTransportSecurityBinding
 from wsbind import namespaces as ns
 from wsbind.authenticator import AuthenticationContext, SamlAuthenticator
-from wsbind.errors import FaultCode, loggable
+from wsbind.errors import FaultCode, SecurityVerificationError, loggable
 from wsbind.saml import SamlAssertion
 from wsbind.soap import build_fault
 
@@ -71,3 +71,5 @@ def test_details_are_one_bounded_line() -> None:
     flood = loggable(f"{SUBJECT}, " * 10_000)
     assert len(flood) < 400 and flood.endswith("...")
     assert loggable("value 'MIIC" + "x" * 1000 + "' refused") == "value '[1004 characters]' refused"
+    error = SecurityVerificationError(FaultCode.INVALID_SECURITY, "unreadable-xml", "a\nforged line")
+    assert "\n" not in str(error) and "\n" not in error.detail  # logging the exception itself is safe too
