@@ -80,6 +80,7 @@ from .keys import (
 )
 from .limits import MessageLimits
 from .saml import SamlAssertion
+from .token_cache import ValidatedTokenCache
 from .tokens import XmlSecurityToken, XmlTokenSource, create_xml_security_token, free_security_token
 from .trust import (
     RequestSecurityTokenParameters,
@@ -93,6 +94,7 @@ __all__ = [
     # model
     "SecurityDescription",
     "MessageLimits",
+    "ValidatedTokenCache",
     "SecurityBinding",
     "SecurityAlgorithmSuite",
     "SslTransportSecurityBinding",

@@ -9,14 +9,15 @@ relying party that skips them is the usual way SAML deployments get broken.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
-from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
@@ -28,8 +29,10 @@ from .errors import FaultCode, InvalidSecurityDescription, SecurityVerificationE
 from .limits import DEFAULT_MESSAGE_LIMITS, MessageLimits
 from .proof import ProofKey, ProofKeyUnavailable, read_proof_key, verify_endorsing
 from .replay import ReplayCache
-from .saml import SamlAssertion, SamlFormatError, assertion_id, is_assertion, read_assertion
-from .signature import TrustedIssuers, verify_assertion_signature
+from .saml import SamlAssertion, SamlFormatError, assertion_id, attributes_of, is_assertion, read_assertion
+from .signature import SignatureVerdict, TrustedIssuers, count_id, verify_signature
+from .token_cache import CachedToken, ValidatedTokenCache
+from .xmlparse import parse_xml
 
 if TYPE_CHECKING:
     from .decryption import AssertionDecrypter
@@ -55,6 +58,9 @@ _KNOWN_CONDITIONS = frozenset(
     }
 )
 _ENCRYPTED = frozenset({f"{{{ns.SAML2}}}EncryptedAssertion", f"{{{ns.XENC}}}EncryptedData"})
+_RESTRICTIONS = (f"{{{ns.SAML2}}}AudienceRestriction", f"{{{ns.SAML1}}}AudienceRestrictionCondition")
+_TREE_FIELDS = frozenset({"element", "attributes", "confirmation_key_info"})
+"""SamlAssertion fields that point into a parsed tree: never cached, rebuilt over each message."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,8 @@ class AuthenticationContext:
     """The Timestamp the verifier checked; a holder-of-key proof must sign this one."""
     to_header: etree._Element | None = None
     """The message's WS-Addressing To header, which an asymmetric proof must sign."""
+    token_cache: ValidatedTokenCache | None = None
+    """Where tokens already validated are remembered (None: validate every token in full)."""
 
 
 def is_saml_token(element: etree._Element) -> bool:
@@ -128,36 +136,80 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
         self._trusted = TrustedIssuers(certificates)
         self._decrypter = _make_decrypter(decryption_cert) if decryption_cert is not None else None
         self._replay = replay_cache or ReplayCache()
+        self._cache_salt = os.urandom(16)  # a token validated here is never a cache hit for another authenticator
 
     def authenticate(
         self, token: etree._Element, document: etree._Element, context: AuthenticationContext
     ) -> SamlAssertion:
-        message = document
+        cache = context.token_cache
+        key = cache.key(token, self._cache_salt) if cache is not None else None
+        cached = cache.get(key, context.now) if cache is not None and key is not None else None
+        if cached is None:
+            assertion, cached = self._validate(token, document, context)
+        else:
+            assertion = self._rebuild(cached, token, context)
+        # What may differ from one presentation of the same bytes to the next: checked every time.
+        self._check_times(assertion, context)
+        self._check_audience(cached.audience_groups)
+        if assertion.confirmation_method in HOLDER_OF_KEY:
+            self._check_proof(assertion, cast("ProofKey | None", cached.proof_key), document, context)
+        self._check_one_time_use(assertion, context)
+        self._run_validator(assertion)
+        if cache is not None and key is not None and cached.expires > context.now:
+            cache.put(key, cached)
+        return assertion
+
+    def _validate(
+        self, token: etree._Element, document: etree._Element, context: AuthenticationContext
+    ) -> tuple[SamlAssertion, CachedToken]:
+        """The full work for a token not seen before: decryption, signature, reading, shape checks."""
+        plaintext: bytes | None = None
         if token.tag in _ENCRYPTED:
             token = self._decrypt(token, context)
             try:
-                certificate = self._verify_signature(token, token, context)
+                verdict = self._verify_signature(token, token, context)
             except SecurityVerificationError as exc:
                 # Until the signature verifies, the plaintext may be an attacker's edit of the
                 # ciphertext: every refusal must look alike, or it becomes a decryption oracle.
                 detail = f"after decrypting: {exc.reason} {exc.detail}"
                 raise _reject(FaultCode.FAILED_CHECK, "decryption", detail) from None
+            plaintext = etree.tostring(token)
         else:
-            certificate = self._verify_signature(token, document, context)
+            verdict = self._verify_signature(token, document, context)
         try:
-            assertion = read_assertion(token, certificate)
+            assertion = read_assertion(token, verdict.certificate)
         except SamlFormatError as exc:
             raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "malformed-assertion", str(exc)) from None
-        self._check_conditions(assertion, context)
-        self._check_confirmation(assertion, message, context)
-        self._check_one_time_use(assertion, context)
-        self._run_validator(assertion)
-        return assertion
+        self._check_conditions_shape(assertion)
+        self._check_confirmation_shape(assertion)
+        proof_key = self._proof_key(assertion) if assertion.confirmation_method in HOLDER_OF_KEY else None
+        fields = {f.name: getattr(assertion, f.name) for f in dataclasses.fields(assertion)}
+        expires = min(t for t in (assertion.not_on_or_after, assertion.confirmation_not_on_or_after) if t)
+        cached = CachedToken(
+            fields={k: v for k, v in fields.items() if k not in _TREE_FIELDS},
+            audience_groups=_audience_groups(token),
+            expires=expires if verdict.context_free else context.now,  # not remembered: see token_cache
+            plaintext=plaintext,
+            proof_key=proof_key,
+            size=len(plaintext or b"") + sum(len(v) for v in fields.values() if isinstance(v, str)),
+        )
+        return assertion, cached
+
+    def _rebuild(self, cached: CachedToken, token: etree._Element, context: AuthenticationContext) -> SamlAssertion:
+        """The assertion of a token validated before, over this message's tree."""
+        if cached.plaintext is not None:
+            token = parse_xml(cached.plaintext, context.limits)
+        elif count_id(token.getroottree().getroot(), cached.fields["id"]) != 1:
+            # The same refusal as the full path's profile check gives (see signature.check_profile).
+            raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "duplicate-id", "the assertion's ID is not unique")
+        if cached.proof_key is not None:  # the confirmation KeyInfo is an element of this tree
+            return read_assertion(token, cached.fields["signing_certificate"])
+        return SamlAssertion(**cached.fields, element=token, attributes=attributes_of(token))
 
     def _verify_signature(
         self, token: etree._Element, document: etree._Element, context: AuthenticationContext
-    ) -> x509.Certificate:
-        """Check the token is an assertion fit to verify, and verify it; return the signing certificate."""
+    ) -> SignatureVerdict:
+        """Check the token is an assertion fit to verify, and verify it."""
         if not is_assertion(token):
             raise _reject(FaultCode.UNSUPPORTED_SECURITY_TOKEN, "not-saml", f"token {token.tag!r}")
         for node in token.iter(etree.Comment, etree.ProcessingInstruction):
@@ -166,7 +218,7 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
             identifier = assertion_id(token)
         except SamlFormatError as exc:
             raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "malformed-assertion", str(exc)) from None
-        return verify_assertion_signature(token, identifier, document, self._trusted, context.allow_sha1)
+        return verify_signature(token, identifier, document, self._trusted, context.allow_sha1)
 
     def _decrypt(self, token: etree._Element, context: AuthenticationContext) -> etree._Element:
         if self._decrypter is None:
@@ -180,13 +232,24 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
         except DecryptionFailed:
             raise _reject(FaultCode.FAILED_CHECK, "decryption", "the assertion could not be decrypted") from None
 
-    def _check_conditions(self, assertion: SamlAssertion, context: AuthenticationContext) -> None:
-        conditions = [c for c in assertion.element if etree.QName(c).localname == "Conditions"]
+    def _check_conditions_shape(self, assertion: SamlAssertion) -> None:
+        conditions = [c for c in assertion.element if isinstance(c.tag, str) and _local(c.tag) == "Conditions"]
         if len(conditions) > 1:
             raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "malformed-assertion", "more than one Conditions")
         for condition in conditions[0] if conditions else ():
             if isinstance(condition.tag, str) and condition.tag not in _KNOWN_CONDITIONS:
                 raise _reject(FaultCode.FAILED_AUTHENTICATION, "unknown-condition", condition.tag)
+
+    @staticmethod
+    def _check_confirmation_shape(assertion: SamlAssertion) -> None:
+        method = assertion.confirmation_method
+        if method not in BEARER and method not in HOLDER_OF_KEY:
+            raise _reject(FaultCode.FAILED_AUTHENTICATION, "confirmation-method", f"method {method!r}")
+        if method in BEARER and assertion.confirmation_key_info is not None:
+            raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "confirmation-method", "a bearer confirmation names a key")
+
+    @staticmethod
+    def _check_times(assertion: SamlAssertion, context: AuthenticationContext) -> None:
         now, skew = context.now, context.clock_skew
         if assertion.not_before is not None and now + skew < assertion.not_before:
             raise _reject(FaultCode.FAILED_AUTHENTICATION, "not-yet-valid", f"NotBefore {assertion.not_before}")
@@ -199,39 +262,27 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
                 "lifetime-too-long",
                 f"valid from {start} until {end}; limit {context.limits.max_assertion_lifetime}",
             )
-        if self.audiences:
-            self._check_audience(assertion)
+        expiry = assertion.confirmation_not_on_or_after
+        if expiry is not None and now - skew >= expiry:
+            raise _reject(FaultCode.FAILED_AUTHENTICATION, "expired", f"confirmation NotOnOrAfter {expiry}")
 
-    def _check_audience(self, assertion: SamlAssertion) -> None:
+    def _check_audience(self, groups: tuple[frozenset[str], ...]) -> None:
         """Every AudienceRestriction must name one of ours (restrictions are ANDed)."""
-        restriction_tags = (f"{{{ns.SAML2}}}AudienceRestriction", f"{{{ns.SAML1}}}AudienceRestrictionCondition")
-        restrictions = [r for r in assertion.element.iterfind("./*/*") if r.tag in restriction_tags]
-        if not restrictions:
+        if not self.audiences:
+            return
+        if not groups:
             raise _reject(FaultCode.FAILED_AUTHENTICATION, "no-audience", "assertion has no audience restriction")
-        for restriction in restrictions:
-            named = {(a.text or "").strip() for a in restriction if etree.QName(a).localname == "Audience"}
+        for named in groups:
             if not named.intersection(self.audiences):
                 raise _reject(FaultCode.FAILED_AUTHENTICATION, "wrong-audience", f"audiences {sorted(named)}")
 
-    def _check_confirmation(
-        self, assertion: SamlAssertion, document: etree._Element, context: AuthenticationContext
+    def _check_proof(
+        self, assertion: SamlAssertion, key: ProofKey | None, document: etree._Element, context: AuthenticationContext
     ) -> None:
-        method = assertion.confirmation_method
-        if method in HOLDER_OF_KEY:
-            self._check_proof(assertion, document, context)
-        elif method not in BEARER:
-            raise _reject(FaultCode.FAILED_AUTHENTICATION, "confirmation-method", f"method {method!r}")
-        elif assertion.confirmation_key_info is not None:
-            raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "confirmation-method", "a bearer confirmation names a key")
-        expiry = assertion.confirmation_not_on_or_after
-        if expiry is not None and context.now - context.clock_skew >= expiry:
-            raise _reject(FaultCode.FAILED_AUTHENTICATION, "expired", f"confirmation NotOnOrAfter {expiry}")
-
-    def _check_proof(self, assertion: SamlAssertion, document: etree._Element, context: AuthenticationContext) -> None:
         """Holder-of-key: the message must be signed with the key the assertion names (R67)."""
         if context.security is None:
             raise _reject(FaultCode.FAILED_AUTHENTICATION, "holder-of-key-without-proof", "no security header")
-        key = self._proof_key(assertion)
+        assert key is not None  # read in _validate for every holder-of-key assertion
         verify_endorsing(
             context.security,
             document,
@@ -287,3 +338,16 @@ def _make_decrypter(source: DecryptionCertSource) -> AssertionDecrypter:
     if not isinstance(key, rsa.RSAPrivateKey):
         raise TypeError("decryption_cert must hold an RSA key (XML encryption key transport is RSA-OAEP)")
     return AssertionDecrypter(key)
+
+
+def _audience_groups(token: etree._Element) -> tuple[frozenset[str], ...]:
+    """The audiences each AudienceRestriction names, wherever it sits one level down (as before)."""
+    return tuple(
+        frozenset((a.text or "").strip() for a in restriction if isinstance(a.tag, str) and _local(a.tag) == "Audience")
+        for child in token
+        for restriction in child.iterchildren(*_RESTRICTIONS)
+    )
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]

@@ -20,6 +20,7 @@ from .enums import (
     Side,
 )
 from .limits import DEFAULT_MESSAGE_LIMITS, MessageLimits
+from .token_cache import ValidatedTokenCache
 
 B = TypeVar("B", bound=SecurityBinding)
 
@@ -48,11 +49,25 @@ class SecurityDescription:
         properties: Mapping[Any, Any] | None = None,
         *,
         limits: MessageLimits = DEFAULT_MESSAGE_LIMITS,
+        token_cache: ValidatedTokenCache | bool | None = True,
     ) -> None:
         """``limits`` bound what a server reads and believes (size, depth, header elements,
-        assertion lifetime); WWSAPI has no security property for them, so they stand apart."""
+        assertion lifetime); WWSAPI has no security property for them, so they stand apart.
+
+        ``token_cache`` remembers SAML tokens already validated, so a token presented again skips
+        the signature work (every time, audience, replay, proof and callback check still runs):
+        True (the default) gives this description a ValidatedTokenCache of its own; pass one to size
+        or share it; None (or False) validates every token in full.
+        """
         if not isinstance(limits, MessageLimits):
             raise TypeError("limits must be a wsbind.MessageLimits")
+        if token_cache is True:
+            token_cache = ValidatedTokenCache()
+        elif token_cache is False:
+            token_cache = None
+        elif token_cache is not None and not isinstance(token_cache, ValidatedTokenCache):
+            raise TypeError("token_cache must be a wsbind.ValidatedTokenCache, True, or None to opt out")
+        self.token_cache: ValidatedTokenCache | None = token_cache
         self.bindings: tuple[SecurityBinding, ...] = tuple(bindings)
         self.properties: dict[SecurityProperty | int, Any] = dict(properties or {})
         self.limits = limits

@@ -6,7 +6,7 @@ shapes it cannot read unambiguously; the authenticator decides whether to trust 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NoReturn
@@ -69,12 +69,13 @@ def _text(element: etree._Element | None) -> str | None:
     return (element.text or "").strip()
 
 
-def _one(parent: etree._Element, path: str, required: bool = False) -> etree._Element | None:
-    found = parent.findall(path)
+def _one(parent: etree._Element, tag: str, required: bool = False) -> etree._Element | None:
+    """The one child with this tag, or None (iterchildren filters in C: reading is on every request)."""
+    found = list(parent.iterchildren(tag))
     if len(found) > 1:
-        raise SamlFormatError(f"more than one {path}")
+        raise SamlFormatError(f"more than one {tag}")
     if required and not found:
-        raise SamlFormatError(f"missing {path}")
+        raise SamlFormatError(f"missing {tag}")
     return found[0] if found else None
 
 
@@ -103,14 +104,14 @@ def _read_saml2(a: etree._Element, cert: x509.Certificate | None) -> SamlAsserti
     issuer = _text(_one(a, f"{s}Issuer", required=True)) or ""
     subject = _one(a, f"{s}Subject")
     name_id = _one(subject, f"{s}NameID") if subject is not None else None
-    confirmations = subject.findall(f"{s}SubjectConfirmation") if subject is not None else []
+    confirmations = list(subject.iterchildren(f"{s}SubjectConfirmation")) if subject is not None else []
     if len(confirmations) > 1:
         raise SamlFormatError("more than one SubjectConfirmation")
     method = confirmations[0].get("Method") if confirmations else None
     data = _one(confirmations[0], f"{s}SubjectConfirmationData") if confirmations else None
     key_info = _one(data, f"{{{ns.DS}}}KeyInfo") if data is not None else None
     conditions = _one(a, f"{s}Conditions")
-    one_time_use = conditions is not None and conditions.find(f"{s}OneTimeUse") is not None
+    one_time_use = conditions is not None and next(conditions.iterchildren(f"{s}OneTimeUse"), None) is not None
     return SamlAssertion(
         version="2.0",
         id=assertion_id(a),
@@ -122,7 +123,7 @@ def _read_saml2(a: etree._Element, cert: x509.Certificate | None) -> SamlAsserti
         not_before=_time(conditions.get("NotBefore")) if conditions is not None else None,
         not_on_or_after=_time(conditions.get("NotOnOrAfter")) if conditions is not None else None,
         audiences=_audiences(conditions, f"{s}AudienceRestriction", f"{s}Audience"),
-        attributes=_attributes(a, s, "Name"),
+        attributes=_Attributes(a, s, "Name"),
         element=a,
         signing_certificate=cert,
         confirmation_not_on_or_after=_time(data.get("NotOnOrAfter")) if data is not None else None,
@@ -135,15 +136,16 @@ def _read_saml11(a: etree._Element, cert: x509.Certificate | None) -> SamlAssert
     s = f"{{{ns.SAML1}}}"
     if a.get("MajorVersion") != "1" or a.get("MinorVersion") not in ("0", "1"):
         raise SamlFormatError("SAML 1.x assertion with an unknown MajorVersion/MinorVersion")
-    subjects = a.findall(f".//{s}Subject")
-    identifiers = {(_text(x), x.get("Format")) for sub in subjects for x in sub.findall(f"{s}NameIdentifier")}
+    subjects = list(a.iterdescendants(f"{s}Subject"))
+    identifiers = {(_text(x), x.get("Format")) for sub in subjects for x in sub.iterchildren(f"{s}NameIdentifier")}
     if len(identifiers) > 1:
         raise SamlFormatError("statements name different subjects")
     name_id, name_format = next(iter(identifiers)) if identifiers else (None, None)
-    methods = {_text(m) for sub in subjects for m in sub.iterfind(f"{s}SubjectConfirmation/{s}ConfirmationMethod")}
+    confirmations = [c for sub in subjects for c in sub.iterchildren(f"{s}SubjectConfirmation")]
+    methods = {_text(m) for c in confirmations for m in c.iterchildren(f"{s}ConfirmationMethod")}
     if len(methods) > 1:
         raise SamlFormatError("more than one confirmation method")
-    key_infos = [k for sub in subjects for k in sub.iterfind(f"{s}SubjectConfirmation/{{{ns.DS}}}KeyInfo")]
+    key_infos = [k for c in confirmations for k in c.iterchildren(f"{{{ns.DS}}}KeyInfo")]
     if len({etree.tostring(k, method="c14n", exclusive=True) for k in key_infos}) > 1:
         raise SamlFormatError("statements name different confirmation keys")
     conditions = _one(a, f"{s}Conditions")
@@ -158,7 +160,7 @@ def _read_saml11(a: etree._Element, cert: x509.Certificate | None) -> SamlAssert
         not_before=_time(conditions.get("NotBefore")) if conditions is not None else None,
         not_on_or_after=_time(conditions.get("NotOnOrAfter")) if conditions is not None else None,
         audiences=_audiences(conditions, f"{s}AudienceRestrictionCondition", f"{s}Audience"),
-        attributes=_attributes(a, s, "AttributeName"),
+        attributes=_Attributes(a, s, "AttributeName"),
         element=a,
         signing_certificate=cert,
         confirmation_key_info=key_infos[0] if key_infos else None,
@@ -168,17 +170,55 @@ def _read_saml11(a: etree._Element, cert: x509.Certificate | None) -> SamlAssert
 def _audiences(conditions: etree._Element | None, restriction_tag: str, audience_tag: str) -> tuple[str, ...]:
     if conditions is None:
         return ()
-    return tuple(_text(x) or "" for r in conditions.findall(restriction_tag) for x in r.findall(audience_tag))
+    return tuple(
+        _text(x) or "" for r in conditions.iterchildren(restriction_tag) for x in r.iterchildren(audience_tag)
+    )
 
 
-def _attributes(a: etree._Element, s: str, name_attribute: str) -> dict[str, tuple[str, ...]]:
-    """Attribute name -> values; repeated Attribute elements of one name are merged."""
-    attributes: dict[str, tuple[str, ...]] = {}
-    for attribute in a.iterfind(f"{s}AttributeStatement/{s}Attribute"):
-        name = attribute.get(name_attribute) or ""
-        values = tuple(_text(v) or "" for v in attribute.findall(f"{s}AttributeValue"))
-        attributes[name] = attributes.get(name, ()) + values
-    return attributes
+class _Attributes(Mapping[str, tuple[str, ...]]):
+    """Attribute name -> values, read from the assertion when first asked for.
+
+    Reading attribute values is most of the cost of reading an assertion, no check depends on
+    them, and many services never look; so they are read on first use (then kept).
+    Repeated Attribute elements of one name are merged.
+    """
+
+    def __init__(self, assertion: etree._Element, s: str, name_attribute: str) -> None:
+        self._source: tuple[etree._Element, str, str] | None = (assertion, s, name_attribute)
+        self._values: dict[str, tuple[str, ...]] = {}
+
+    def _read(self) -> dict[str, tuple[str, ...]]:
+        source = self._source
+        if source is not None:  # two threads may both read: each builds its own dict, the same one
+            a, s, name_attribute = source
+            read: dict[str, tuple[str, ...]] = {}
+            value_tag = f"{s}AttributeValue"
+            for statement in a.iterchildren(f"{s}AttributeStatement"):
+                for attribute in statement.iterchildren(f"{s}Attribute"):
+                    name = attribute.get(name_attribute) or ""
+                    values = tuple((v.text or "").strip() for v in attribute.iterchildren(value_tag))
+                    read[name] = read.get(name, ()) + values
+            self._values, self._source = read, None
+        return self._values
+
+    def __getitem__(self, name: str) -> tuple[str, ...]:
+        return self._read()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+    def __repr__(self) -> str:
+        return repr(self._read())
+
+
+def attributes_of(element: etree._Element) -> Mapping[str, tuple[str, ...]]:
+    """The attributes of an assertion element, read on first use."""
+    if element.tag == f"{{{ns.SAML2}}}Assertion":
+        return _Attributes(element, f"{{{ns.SAML2}}}", "Name")
+    return _Attributes(element, f"{{{ns.SAML1}}}", "AttributeName")
 
 
 def _missing(what: str) -> NoReturn:

@@ -3,8 +3,10 @@
 The profile is checked on the tree before any cryptography runs: one ds:Signature, a direct
 child of the assertion; one Reference whose URI is "#" + the assertion's own ID, and that ID
 unique in the whole message; only enveloped and c14n transforms; algorithms from an allow-list.
-Only then does python-xmlsec verify, with a key taken from the trusted-issuer allow-list and
-never from KeyInfo. Anything outside the profile is rejected, not "tried".
+Only then does the cryptography run, with a key taken from the trusted-issuer allow-list and
+never from KeyInfo. Anything outside the profile is rejected, not "tried". Within the profile,
+the common shape takes the fast path (``fastsig``: lxml c14n + ``cryptography``); any other
+shape is verified by python-xmlsec.
 
 Issuers must sign with exclusive c14n (as SAML core recommends). The signature is checked where
 the assertion sits, inside the SOAP envelope, and inclusive c14n would pull the envelope's
@@ -17,14 +19,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import xmlsec
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from lxml import etree
 
 from . import namespaces as ns
 from .errors import FaultCode, SecurityVerificationError
+from .fastsig import OutsideFastPath, PreparedSignature
 
 log = logging.getLogger("wsbind.signature")
 
@@ -47,6 +52,7 @@ class TrustedIssuer:
     certificate: x509.Certificate
     der: bytes
     key: xmlsec.Key
+    public_key: PublicKeyTypes
 
 
 class TrustedIssuers:
@@ -60,6 +66,7 @@ class TrustedIssuers:
                 xmlsec.Key.from_memory(
                     cert.public_bytes(serialization.Encoding.PEM), xmlsec.constants.KeyDataFormatCertPem
                 ),
+                cert.public_key(),
             )
             for cert in certificates
         )
@@ -67,11 +74,14 @@ class TrustedIssuers:
     def __len__(self) -> int:
         return len(self.issuers)
 
-    def ordered_for(self, hinted: set[bytes]) -> Sequence[TrustedIssuer]:
-        """Trusted issuers, those whose certificate the message names first.
+    def ordered_for(self, signature: etree._Element) -> Sequence[TrustedIssuer]:
+        """Trusted issuers, those whose certificate the signature's KeyInfo names first.
 
-        KeyInfo only orders the attempts; it never adds a key to try.
+        KeyInfo only orders the attempts; it never adds a key to try (nor is read for one issuer).
         """
+        if len(self.issuers) == 1:
+            return self.issuers
+        hinted = _hinted_certificates(signature)
         return sorted(self.issuers, key=lambda issuer: issuer.der not in hinted)
 
     def names_any(self, hinted: set[bytes]) -> bool:
@@ -94,14 +104,14 @@ def _b64decode(text: str | None) -> bytes:
 
 
 _COUNT_ID = etree.XPath(
-    "count(//*[@ID=$v or @AssertionID=$v or @Id=$v or @wsu:Id=$v or @xml:id=$v])",
-    namespaces={"wsu": ns.WSU},
+    "count(//@*[.=$v][name()='ID' or name()='AssertionID' or name()='Id' or name()='xml:id'"
+    " or (local-name()='Id' and namespace-uri()=$wsu)])"
 )
 
 
 def count_id(document: etree._Element, value: str) -> int:
-    """How many elements in the document carry ``value`` in any ID-like attribute."""
-    return int(_COUNT_ID(document, v=value))  # type: ignore[arg-type]
+    """How many ID-like attributes in the document carry ``value`` (two on one element count twice)."""
+    return int(_COUNT_ID(document, v=value, wsu=ns.WSU))  # type: ignore[arg-type]
 
 
 def _algorithm(element: etree._Element | None, what: str) -> str:
@@ -182,28 +192,63 @@ def _only_inclusive_namespaces(element: etree._Element) -> None:
             raise _invalid_token("signature-profile", f"unexpected content in {etree.QName(element).localname}")
 
 
+Engine = Literal["auto", "fast", "xmlsec"]
+"""Which code verifies: "auto" takes the fast path when the signature fits it, else python-xmlsec."""
+
+
+@dataclass(frozen=True)
+class SignatureVerdict:
+    certificate: x509.Certificate
+    """The trusted certificate whose key verified."""
+    context_free: bool
+    """Verified on the fast path (exclusive c14n only), so the verdict depends on the token's bytes
+    alone and may be remembered for them (``ValidatedTokenCache``)."""
+
+
 def verify_assertion_signature(
     assertion: etree._Element,
     assertion_id: str,
     document: etree._Element,
     trusted: TrustedIssuers,
     allow_sha1: bool,
+    *,
+    engine: Engine = "auto",
 ) -> x509.Certificate:
     """Verify under the strict profile; return the trusted certificate that verified."""
+    return verify_signature(assertion, assertion_id, document, trusted, allow_sha1, engine=engine).certificate
+
+
+def verify_signature(
+    assertion: etree._Element,
+    assertion_id: str,
+    document: etree._Element,
+    trusted: TrustedIssuers,
+    allow_sha1: bool,
+    *,
+    engine: Engine = "auto",
+) -> SignatureVerdict:
+    """Verify under the strict profile, and say which path did.
+
+    ``engine="fast"`` raises OutsideFastPath for a signature the fast path does not handle
+    (the differential tests use it and "xmlsec" to compare the two).
+    """
     signature = check_profile(assertion, assertion_id, document, allow_sha1)
-    id_attribute = "ID" if assertion.tag == f"{{{ns.SAML2}}}Assertion" else "AssertionID"
-    xmlsec.tree.add_ids(assertion, [id_attribute])
-    hinted = _hinted_certificates(signature)
-    for issuer in trusted.ordered_for(hinted):
-        context = xmlsec.SignatureContext()
-        context.key = issuer.key
-        _restrict(context)
+    ordered = trusted.ordered_for(signature)
+    fast = engine != "xmlsec"
+    verified: TrustedIssuer | None = None
+    if fast:
         try:
-            context.verify(signature)
-        except xmlsec.Error as exc:
-            log.debug("signature did not verify with %s: %s", issuer.certificate.subject, exc)
-            continue
-        return issuer.certificate
+            verified = _verify_fast(signature, assertion, ordered)
+        except OutsideFastPath as exc:
+            if engine == "fast":
+                raise
+            log.debug("signature outside the fast path (%s): python-xmlsec decides", exc)
+            fast = False
+    if not fast:
+        verified = _verify_xmlsec(signature, assertion, ordered)
+    if verified is not None:
+        return SignatureVerdict(verified.certificate, context_free=fast)
+    hinted = _hinted_certificates(signature)
     if hinted and not trusted.names_any(hinted):
         # Signed by a certificate outside the allow-list: an authentication failure, not tampering.
         raise SecurityVerificationError(
@@ -212,6 +257,37 @@ def verify_assertion_signature(
     raise SecurityVerificationError(
         FaultCode.FAILED_CHECK, "signature", "no trusted issuer certificate verifies the assertion"
     )
+
+
+def _verify_fast(
+    signature: etree._Element, assertion: etree._Element, ordered: Sequence[TrustedIssuer]
+) -> TrustedIssuer | None:
+    prepared = PreparedSignature(signature, assertion)
+    if not prepared.digest_matches():
+        return None
+    signed_info = prepared.signed_info_bytes()
+    for issuer in ordered:
+        if prepared.verifies_with(issuer.public_key, signed_info):
+            return issuer
+    return None
+
+
+def _verify_xmlsec(
+    signature: etree._Element, assertion: etree._Element, ordered: Sequence[TrustedIssuer]
+) -> TrustedIssuer | None:
+    id_attribute = "ID" if assertion.tag == f"{{{ns.SAML2}}}Assertion" else "AssertionID"
+    xmlsec.tree.add_ids(assertion, [id_attribute])
+    for issuer in ordered:
+        context = xmlsec.SignatureContext()
+        context.key = issuer.key
+        _restrict(context)
+        try:
+            context.verify(signature)
+        except xmlsec.Error as exc:
+            log.debug("signature did not verify with %s: %s", issuer.certificate.subject, exc)
+            continue
+        return issuer
+    return None
 
 
 def _restrict(context: xmlsec.SignatureContext) -> None:

@@ -17,15 +17,20 @@ def parse_xs_datetime(text: str | None) -> datetime:
     match = _XS_DATETIME.fullmatch(text.strip())
     if match is None:
         raise ValueError(f"not a zoned xs:dateTime: {text[:40]!r}")
-    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
-    fraction = (match.group(7) or "0")[:6].ljust(6, "0")
-    zone = match.group(8)
-    offset = timedelta(0)
-    if zone != "Z":
-        sign = 1 if zone[0] == "+" else -1
-        offset = sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
-    value = datetime(year, month, day, hour, minute, second, int(fraction), tzinfo=timezone(offset))
-    return value.astimezone(timezone.utc)
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    microsecond = int(fraction[:6].ljust(6, "0")) if fraction else 0
+    try:
+        value = datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), microsecond, tzinfo=timezone.utc
+        )
+        if zone != "Z":  # the wall time was in that zone: move it to UTC
+            offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+            if offset >= timedelta(hours=24):
+                raise ValueError(f"time zone offset out of range: {zone!r}")
+            value = value - offset if zone[0] == "+" else value + offset
+    except OverflowError:
+        raise ValueError(f"xs:dateTime out of range: {text[:40]!r}") from None
+    return value
 
 
 def format_xs_datetime(value: datetime) -> str:

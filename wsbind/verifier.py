@@ -142,6 +142,7 @@ class MessageVerifier:
                     security=envelope.security,
                     timestamp=timestamp,
                     to_header=_to_header(envelope),
+                    token_cache=self.description.token_cache,
                 ),
             )
         has_saml = self._authenticator is not None

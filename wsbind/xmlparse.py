@@ -7,7 +7,9 @@ it, and it is where entity attacks live.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
 
@@ -23,6 +25,17 @@ DEFAULT_LIMITS = ParseLimits()
 
 class XmlRejected(ValueError):
     """The bytes are not XML we are willing to read; the message says why (for logs)."""
+
+
+_PARSERS = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """One parser per thread: an lxml parser is not safe to share between threads."""
+    parser: etree.XMLParser | None = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = _make_parser()
+    return parser
 
 
 def _make_parser() -> etree.XMLParser:
@@ -47,9 +60,12 @@ def parse_xml(data: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> etree._Eleme
     if len(data) > limits.max_bytes:
         raise XmlRejected(f"document of {len(data)} bytes exceeds the {limits.max_bytes} limit")
     try:
-        root = etree.fromstring(bytes(data), parser=_make_parser())
+        root = etree.fromstring(bytes(data), parser=_parser())
     except etree.XMLSyntaxError as exc:
-        raise XmlRejected(f"not well-formed XML: {exc}") from None
+        # libxml2 may quote the document after a line break (e.g. an unfinished CDATA section's
+        # content): keep only its first line, which says what and where, for the log.
+        reason = (exc.msg or "").split("\n", 1)[0]
+        raise XmlRejected(f"not well-formed XML: {reason}") from None
     tree = root.getroottree()
     if tree.docinfo.internalDTD is not None:  # set by any DOCTYPE, with or without a subset
         raise XmlRejected("a DOCTYPE is not allowed")
@@ -58,13 +74,15 @@ def parse_xml(data: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> etree._Eleme
 
 
 def _check_tree(root: etree._Element, max_depth: int) -> None:
-    """Refuse entity references and excessive nesting (iteratively: no recursion limit)."""
-    stack = [(root, 1)]
-    while stack:
-        element, depth = stack.pop()
-        if depth > max_depth:
-            raise XmlRejected(f"nesting deeper than {max_depth}")
-        for child in element:
-            if isinstance(child, etree._Entity):
-                raise XmlRejected("entity references are not allowed")
-            stack.append((child, depth + 1))
+    """Refuse entity references and nesting deeper than ``max_depth`` (both searched in C)."""
+    if next(root.iter(etree.Entity), None) is not None:
+        raise XmlRejected("entity references are not allowed")
+    if _too_deep(max_depth)(root):
+        raise XmlRejected(f"nesting deeper than {max_depth}")
+
+
+@lru_cache(maxsize=8)
+def _too_deep(max_depth: int) -> etree.XPath:
+    """Whether any element, comment or PI lies below depth ``max_depth`` (the root is depth 1)."""
+    path = "/*" * max_depth + "/node()[not(self::text())]"
+    return etree.XPath(f"boolean({path})")
