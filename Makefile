@@ -23,9 +23,11 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest -q
 
+# Every benchmark, ours beside the peers (python3-saml from the bench extra, installed on first use);
+# tables on the terminal, build/bench/results.json and build/bench/results.md.
 bench: $(STAMP)
+	@$(BIN)/python -c 'import onelogin.saml2.utils' 2>/dev/null || $(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m benchmarks.run
-	$(BIN)/python -m benchmarks.trust
 
 # Coverage-guided fuzzing of the verifier (atheris, Linux): FUZZ_SECONDS, extra libFuzzer flags in FUZZ_ARGS.
 # A finding is written to build/fuzz-findings/ and makes the target fail; the README says what next.

@@ -1,115 +1,178 @@
-"""make bench: token validation from bytes, ours against peers measured in the same run.
+"""make bench: every benchmark in one run, ours beside the peers, then the targets of issue 5.
 
-Each round times every contender on the same assertion, in turn (interleaved), so machine noise
-hits all of them alike; the table shows the median per call and the ratio to python-xmlsec.
+The modules run in order (validation, issuance, end-to-end, memory, WS-Trust); each prints its own
+tables of interleaved medians and ratios and adds its numbers and targets to one Results. The run
+ends with the targets, build/bench/results.json (everything) and build/bench/results.md (the key
+rows and the targets, short enough to paste into an issue).
 """
 
 from __future__ import annotations
 
-import json
-import statistics
-import tempfile
+import importlib
+import os
+import platform
+import shutil
+import subprocess
+import sys
 import time
-from collections.abc import Callable
-from pathlib import Path
+import traceback
+from collections.abc import Callable, Mapping
+from importlib import metadata
+from types import ModuleType
+from typing import Any
 
-import signxml
+import cryptography
 import xmlsec
-from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.hazmat.backends.openssl.backend import backend as openssl
 from lxml import etree
 
-from samples.pki import self_signed
-from wsbind import (
-    CertSignedSamlAuthenticator,
-    MessageVerifier,
-    SamlMessageSecurityBinding,
-    SecurityDescription,
-    SslTransportSecurityBinding,
-    TransportFacts,
-)
-from wsbind.authenticator import AuthenticationContext
-from wsbind.header import apply_security_header
-from wsbind.saml_issuer import SamlIssuer
-from wsbind.timeutil import utcnow
-from wsbind.tokens import create_xml_security_token
-from wsbind.xmlparse import parse_xml
+from benchmarks.common import RESULTS_DIR, Results
 
-ROUNDS, CALLS = 15, 40
-RESULTS = Path(__file__).with_name("results.json")
+RESULTS_MD = RESULTS_DIR / "results.md"
+MODULES = ("validation", "issuance", "e2e", "memory", "trust")
 
 
-def _contenders(
-    token: bytes, message: bytes, cert_pem: bytes, authenticator: CertSignedSamlAuthenticator, verifier: MessageVerifier
-) -> dict[str, Callable[[], object]]:
-    key = xmlsec.Key.from_memory(cert_pem, xmlsec.constants.KeyDataFormatCertPem)
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "not installed"
 
-    def python_xmlsec() -> object:
-        root = etree.fromstring(token)
-        xmlsec.tree.add_ids(root, ["ID"])
-        context = xmlsec.SignatureContext()
-        context.key = key
-        context.verify(root.find("{http://www.w3.org/2000/09/xmldsig#}Signature"))
-        return root
 
-    def wsbind_token() -> object:
-        root = parse_xml(token)
-        return authenticator.authenticate(
-            root, root, AuthenticationContext(utcnow(), verifier.description.max_allowed_clock_skew, False)
-        )
+def _xmlsec1_program() -> str:
+    program = shutil.which("xmlsec1")
+    if program is None:
+        return "not installed"
+    output = subprocess.run([program, "--version"], capture_output=True, text=True, check=False).stdout
+    return output.strip() or "unknown"
 
+
+def _dotted(version: tuple[int, ...]) -> str:
+    return ".".join(str(part) for part in version)
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers depend on: cores, Python and the XML and crypto libraries, ours and the peers'."""
     return {
-        "python-xmlsec verify": python_xmlsec,
-        "signxml verify": lambda: signxml.XMLVerifier().verify(token, x509_cert=cert_pem),
-        "wsbind token (profile+verify+conditions)": wsbind_token,
-        "wsbind whole request (envelope+timestamp+token)": lambda: verifier.verify(message, TransportFacts(True)),
+        "cores": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "lxml": _dotted(etree.LXML_VERSION),
+        "libxml2 (lxml)": _dotted(etree.LIBXML_VERSION),
+        "python-xmlsec": xmlsec.__version__,
+        "libxmlsec1 (python-xmlsec)": _dotted(xmlsec.get_libxmlsec_version()),
+        "libxml2 (python-xmlsec)": _dotted(xmlsec.get_libxml_version()),
+        "cryptography": cryptography.__version__,
+        "OpenSSL (cryptography)": openssl.openssl_version_text(),
+        "signxml": _version("signxml"),
+        "python3-saml": _version("python3-saml"),
+        "pysaml2": _version("pysaml2"),
+        "xmlsec1 program (pysaml2)": _xmlsec1_program(),
     }
 
 
-def main() -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        sts = self_signed(Path(folder), "bench-sts")
-    cert_pem = sts.certificate.public_bytes(Encoding.PEM)
-    claims = {f"claim{i}": [f"value-{i}-{j}" for j in range(3)] for i in range(12)}
-    token = SamlIssuer("https://sts.bench.test", sts.private_key, sts.certificate).issue(
-        subject="alice", audiences=["urn:bench"], attributes=claims
-    )
-    authenticator = CertSignedSamlAuthenticator([sts.certificate])
-    description = SecurityDescription(
-        [SslTransportSecurityBinding(), SamlMessageSecurityBinding(authenticator=authenticator)]
-    )
-    verifier = MessageVerifier(description)
-    envelope = etree.fromstring(
-        b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body/></s:Envelope>'
-    )
-    apply_security_header(
-        envelope,
-        [create_xml_security_token(token)],
-        now=utcnow(),
-        timestamp_validity=description.timestamp_validity_duration,
-    )
-    message = etree.tostring(envelope)
-    contenders = _contenders(token, message, cert_pem, authenticator, verifier)
+def _load(name: str) -> ModuleType | None:
+    """A benchmark module, or None (with a message) while it has not been written yet."""
+    try:
+        return importlib.import_module(f"benchmarks.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"benchmarks.{name}":
+            raise
+        print(f"\n[{name}] skipped: benchmarks/{name}.py does not exist yet", flush=True)
+        return None
 
-    print(
-        f"Validating one signed SAML 2.0 assertion of {len(token)} bytes from bytes "
-        f"({ROUNDS} interleaved rounds x {CALLS} calls)...",
-        flush=True,
-    )
-    samples: dict[str, list[float]] = {name: [] for name in contenders}
-    for round_number in range(ROUNDS):
-        for name, run in contenders.items():
-            start = time.perf_counter()
-            for _ in range(CALLS):
-                run()
-            samples[name].append((time.perf_counter() - start) / CALLS)
-        print(f"  round {round_number + 1}/{ROUNDS}", end="\r", flush=True)
-    medians = {name: statistics.median(values) for name, values in samples.items()}
-    baseline = medians["python-xmlsec verify"]
-    print(f"\n{'contender':<50} {'median':>10} {'x python-xmlsec':>16}")
-    for name, median in medians.items():
-        print(f"{name:<50} {median * 1e6:>8.0f}us {median / baseline:>16.2f}")
-    RESULTS.write_text(json.dumps({"token_bytes": len(token), "median_seconds": medians}, indent=2))
-    print(f"Results written to {RESULTS}")
+
+def _duration(seconds: float) -> str:
+    return f"{seconds * 1e6:.0f} us" if seconds < 0.001 else f"{seconds * 1e3:.2f} ms"
+
+
+def _tables(section: str, data: Any) -> list[tuple[str, Mapping[str, float], str | None, Mapping[str, str]]]:
+    """The groups of medians in a section: (title, medians, baseline, skipped), found at its top
+    level or one level down (one group per SAML version, say)."""
+    if not isinstance(data, Mapping):
+        return []
+    if isinstance(data.get("median_seconds"), Mapping):
+        candidates = [(section, data)]
+    else:
+        candidates = [(f"{section}, {key}", value) for key, value in data.items() if isinstance(value, Mapping)]
+    return [
+        (title, group["median_seconds"], group.get("baseline"), group.get("skipped") or {})
+        for title, group in candidates
+        if isinstance(group.get("median_seconds"), Mapping)
+    ]
+
+
+def markdown(results: Results, total_seconds: float) -> str:
+    """The short report: machine, each group's medians and ratios, the targets."""
+    info = results.sections.get("machine", {})
+    lines = [
+        "## make bench",
+        "",
+        f"{info.get('cores')} cores, Python {info.get('python')}, lxml {info.get('lxml')} "
+        f"(libxml2 {info.get('libxml2 (lxml)')}), python-xmlsec {info.get('python-xmlsec')} "
+        f"(libxmlsec1 {info.get('libxmlsec1 (python-xmlsec)')}); whole run {total_seconds:.0f} s.",
+    ]
+    failed = results.sections.get("run", {}).get("failed")
+    if failed:
+        lines.append(f"FAILED (no numbers): {', '.join(failed)}.")
+    for section, data in results.sections.items():
+        groups = _tables(section, data)
+        if not groups and section not in {"machine", "run"} and isinstance(data, Mapping):
+            scalars = {k: v for k, v in data.items() if isinstance(v, (int, float, str))}
+            lines += ["", f"### {section}", ""] + [f"- {k}: {_scalar(v)}" for k, v in scalars.items()]
+        for title, medians, baseline, skipped in groups:
+            base_name = baseline if baseline in medians else next(iter(medians), None)
+            base = medians[base_name] if base_name is not None else 0.0
+            lines += ["", f"### {title}", "", f"| contender | median | x {base_name} |", "|---|---:|---:|"]
+            for name, median in medians.items():
+                ratio = f"{median / base:.2f}" if base else "-"
+                lines.append(f"| {name} | {_duration(median)} | {ratio} |")
+            lines += [f"| {name} | - | not measured: {reason} |" for name, reason in skipped.items()]
+    lines += ["", "### Targets", "", "| target | measured | limit | |", "|---|---:|---:|---|"]
+    for t in results.targets:
+        bound = ">=" if t["at_least"] else "<="
+        verdict = "met" if t["met"] else "**NOT met**"
+        lines.append(f"| {t['target']} | {t['measured']:.2f} | {bound} {t['limit']} | {verdict} |")
+    return "\n".join(lines) + "\n"
+
+
+def _scalar(value: object) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def main() -> None:
+    started = time.perf_counter()
+    results = Results()
+    info = machine()
+    results.add("machine", info)
+    print("make bench: wsbind and its peers, measured in the same run (medians of interleaved rounds)")
+    for key, value in info.items():
+        print(f"  {key:<28} {value}")
+    timings: dict[str, float] = {}
+    runners: list[tuple[str, Callable[[Results], None]]] = []
+    for name in MODULES:
+        module = _load(name)
+        if module is not None:
+            runners.append((name, module.main))
+    failed = []
+    for name, run in runners:
+        start = time.perf_counter()
+        try:
+            run(results)
+        except Exception:  # one broken benchmark must not hide the others' numbers
+            traceback.print_exc()
+            failed.append(name)
+        timings[name] = time.perf_counter() - start
+        print(f"[{name}: {timings[name]:.0f} s{', FAILED' if name in failed else ''}]", flush=True)
+    total = time.perf_counter() - started
+    results.add("run", {"seconds_per_module": timings, "total_seconds": total, "failed": failed})
+    results.print_targets()
+    written = results.write()
+    RESULTS_MD.write_text(markdown(results, total))
+    print(f"\nResults: {written} and {RESULTS_MD}")
+    print(f"Total: {total:.0f} s ({', '.join(f'{n} {s:.0f} s' for n, s in timings.items())})")
+    if failed:
+        sys.exit(f"benchmarks that failed: {', '.join(failed)}")
 
 
 if __name__ == "__main__":

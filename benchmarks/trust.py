@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from benchmarks.common import Results
 from samples.pki import self_signed, tls_server
 from samples.server import serve
 from spyne_wsbind import SecurityTokenService
@@ -31,6 +32,7 @@ from zeep_wsbind import TrustChannel, request_security_token
 
 AUDIENCE = "urn:bench:service"
 REQUESTS, THREADS = 200, 4
+FLOOR = "SamlIssuer.issue alone (signing floor)"
 KINDS: dict[str, dict[str, Any]] = {
     "bearer, WS-Trust 1.3, SAML 2.0": {
         "trust_version": TrustVersion.V1_3,
@@ -54,7 +56,11 @@ def _timed(run: Callable[[], object], count: int) -> list[float]:
     return times
 
 
-def main() -> None:
+def main(results: Results) -> None:
+    medians: dict[str, float] = {}
+    p95s: dict[str, float] = {}
+    sequential: dict[str, float] = {}
+    parallel_rates: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         signing, relying_party = self_signed(work, "bench-sts"), self_signed(work, "bench-rp")
@@ -73,7 +79,8 @@ def main() -> None:
         floor = statistics.median(_timed(lambda: issuer.issue(subject="alice", audiences=[AUDIENCE]), REQUESTS))
         print(f"\nWS-Trust on loopback HTTPS ({REQUESTS} requests per row; STS on 4 server threads)")
         print(f"{'request':<44} {'median':>9} {'p95':>9} {'seq/s':>7} {f'{THREADS} thr/s':>9}")
-        print(f"{'SamlIssuer.issue alone (signing floor)':<44} {floor * 1e3:>7.2f}ms")
+        print(f"{FLOOR:<44} {floor * 1e3:>7.2f}ms")
+        medians[FLOOR] = floor
         with serve(sts.wsgi_app(server_side), (tls.cert_file, tls.key_file)) as url:
             with TrustChannel(url, client_side, verify=str(ca_file)) as channel:
                 for name, options in KINDS.items():
@@ -88,11 +95,26 @@ def main() -> None:
                         list(pool.map(lambda _: request(), range(REQUESTS)))
                     parallel = REQUESTS / (time.perf_counter() - start)
                     p95 = statistics.quantiles(times, n=20)[-1]
+                    medians[name], p95s[name] = statistics.median(times), p95
+                    sequential[name], parallel_rates[name] = REQUESTS / sum(times), parallel
                     print(
-                        f"{name:<44} {statistics.median(times) * 1e3:>7.2f}ms {p95 * 1e3:>7.2f}ms "
-                        f"{REQUESTS / sum(times):>7.0f} {parallel:>9.0f}"
+                        f"{name:<44} {medians[name] * 1e3:>7.2f}ms {p95 * 1e3:>7.2f}ms "
+                        f"{sequential[name]:>7.0f} {parallel:>9.0f}"
                     )
+    results.add(
+        "trust",
+        {
+            "requests": REQUESTS,
+            "threads": THREADS,
+            "baseline": FLOOR,
+            "median_seconds": medians,
+            "p95_seconds": p95s,
+            "sequential_per_second": sequential,
+            f"{THREADS}_threads_per_second": parallel_rates,
+        },
+    )
 
 
 if __name__ == "__main__":
-    main()
+    standalone = Results()
+    main(standalone)
