@@ -9,6 +9,7 @@ WS-Security fault itself when they fail, and hands the untouched bytes to spyne 
 from __future__ import annotations
 
 import email.message
+import functools
 import io
 import logging
 from collections.abc import Callable, Iterable
@@ -142,6 +143,20 @@ def _charset(content_type: str | None) -> str | None:
     """The charset parameter of a Content-Type header (spyne decodes the body with it)."""
     if not content_type:
         return None
+    if len(content_type) <= _CACHED_CONTENT_TYPE_LENGTH:  # clients send the same few values again and again
+        return _cached_charset(content_type)
+    return _parse_charset(content_type)
+
+
+_CACHED_CONTENT_TYPE_LENGTH = 200
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_charset(content_type: str) -> str | None:
+    return _parse_charset(content_type)
+
+
+def _parse_charset(content_type: str) -> str | None:
     message = email.message.Message()
     message["Content-Type"] = content_type
     charset = message.get_param("charset")

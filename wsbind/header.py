@@ -12,26 +12,34 @@ from .timestamp import build_timestamp
 from .tokens import XmlSecurityToken
 
 _MUST_UNDERSTAND = {ns.SOAP11: "1", ns.SOAP12: "true"}
+_ENVELOPE_NAMESPACES = {f"{{{namespace}}}Envelope": namespace for namespace in _MUST_UNDERSTAND}
+_HEADER_TAGS = {namespace: f"{{{namespace}}}Header" for namespace in _MUST_UNDERSTAND}
+_MUST_UNDERSTAND_ATTRIBUTES = {namespace: f"{{{namespace}}}mustUnderstand" for namespace in _MUST_UNDERSTAND}
+_SECURITY = f"{{{ns.WSSE}}}Security"
+_TIMESTAMP = f"{{{ns.WSU}}}Timestamp"
+_WSSE_NSMAP = {"wsse": ns.WSSE}
 
 
 def soap_namespace(envelope: etree._Element) -> str:
-    namespace = etree.QName(envelope).namespace
-    if namespace not in _MUST_UNDERSTAND or etree.QName(envelope).localname != "Envelope":
-        raise ValueError(f"not a SOAP 1.1 or 1.2 envelope: {envelope.tag}")
+    tag = envelope.tag
+    namespace = _ENVELOPE_NAMESPACES.get(tag) if isinstance(tag, str) else None
+    if namespace is None:
+        raise ValueError(f"not a SOAP 1.1 or 1.2 envelope: {tag}")
     return namespace
 
 
 def security_header(envelope: etree._Element) -> etree._Element:
     """The envelope's wsse:Security header, created (with mustUnderstand) if absent."""
     soap_ns = soap_namespace(envelope)
-    header = envelope.find(f"{{{soap_ns}}}Header")
+    header_tag = _HEADER_TAGS[soap_ns]
+    header = envelope.find(header_tag)
     if header is None:
-        header = etree.Element(f"{{{soap_ns}}}Header")
+        header = etree.Element(header_tag)
         envelope.insert(0, header)
-    security = header.find(f"{{{ns.WSSE}}}Security")
+    security = header.find(_SECURITY)
     if security is None:
-        security = etree.SubElement(header, f"{{{ns.WSSE}}}Security", nsmap={"wsse": ns.WSSE})
-    security.set(f"{{{soap_ns}}}mustUnderstand", _MUST_UNDERSTAND[soap_ns])
+        security = etree.SubElement(header, _SECURITY, nsmap=_WSSE_NSMAP)
+    security.set(_MUST_UNDERSTAND_ATTRIBUTES[soap_ns], _MUST_UNDERSTAND[soap_ns])
     return security
 
 
@@ -44,7 +52,7 @@ def apply_security_header(
 ) -> etree._Element:
     """Add a Timestamp (unless ``now`` is None) as the first child, then the tokens."""
     security = security_header(envelope)
-    if now is not None and security.find(f"{{{ns.WSU}}}Timestamp") is None:
+    if now is not None and security.find(_TIMESTAMP) is None:
         security.insert(0, build_timestamp(now, timestamp_validity))
     for token in tokens:
         security.append(token.element())

@@ -88,6 +88,7 @@ class OutgoingSecurity:
             elif token is not None:
                 self._sources.append(token)
         self._sha256 = _uses_sha256(description)
+        self._https_address: str | None = None  # the last address found to be https:// (a client has one)
 
     @property
     def has_tokens(self) -> bool:
@@ -95,18 +96,16 @@ class OutgoingSecurity:
 
     def apply(self, envelope: etree._Element, address: str) -> None:
         """Secure one outgoing envelope addressed to ``address`` (raises InsecureTransport)."""
-        if self._requires_tls and urlsplit(address).scheme.lower() != "https":
-            raise InsecureTransport(
-                f"R30: refusing to send a security token to {address!r}: the description needs "
-                "SslTransportSecurityBinding, so the endpoint must be https://. A bearer token sent "
-                "in clear can be replayed by anyone who sees it."
-            )
+        if self._requires_tls and address != self._https_address:
+            self._check_https(address)
         if not self.has_tokens:
             return
-        block = not _in_event_loop()
-        fetched = [source.current_token(block=block) for source in self._sources]
+        fetched: list[XmlSecurityToken] = []
+        if self._sources:
+            block = not _in_event_loop()
+            fetched = [source.current_token(block=block) for source in self._sources]
         try:
-            tokens = [*self._tokens, *fetched]
+            tokens = [*self._tokens, *fetched] if fetched else self._tokens
             description = self.description
             now = None if description.timestamp_usage == SecurityTimestampUsage.NEVER else self._clock()
             security = apply_security_header(
@@ -121,6 +120,15 @@ class OutgoingSecurity:
         finally:
             for token in fetched:
                 token.free()
+
+    def _check_https(self, address: str) -> None:
+        if urlsplit(address).scheme.lower() != "https":
+            raise InsecureTransport(
+                f"R30: refusing to send a security token to {address!r}: the description needs "
+                "SslTransportSecurityBinding, so the endpoint must be https://. A bearer token sent "
+                "in clear can be replayed by anyone who sees it."
+            )
+        self._https_address = address
 
     async def aprepare(self) -> None:
         """Fetch every source's token without blocking, so the next apply() finds it cached."""

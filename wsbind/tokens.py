@@ -7,6 +7,7 @@ so a signed token reaches the wire as its issuer signed it.
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import datetime, timezone
 from types import TracebackType
@@ -27,8 +28,13 @@ _DECLARED_ENCODING = re.compile(rb"encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']", 
 
 def _element_bytes(value: XmlInput, rule: str, what: str) -> bytes:
     """The bytes of exactly one top-level element, without an XML declaration."""
+    return _element_bytes_and_tree(value, rule, what)[0]
+
+
+def _element_bytes_and_tree(value: XmlInput, rule: str, what: str) -> tuple[bytes, etree._Element | None]:
+    """:func:`_element_bytes`, with the element parsed from exactly those bytes when there is one."""
     if isinstance(value, etree._Element):
-        return etree.tostring(value)
+        return etree.tostring(value), None
     data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
     declaration = _XML_DECLARATION.match(data)
     encoding = b"utf-8"
@@ -44,9 +50,28 @@ def _element_bytes(value: XmlInput, rule: str, what: str) -> bytes:
     if root.getprevious() is not None or root.getnext() is not None:
         raise InvalidToken(rule, f"{what} has comments or processing instructions beside its element.")
     if encoding not in (b"utf-8", b"utf8", b"us-ascii", b"ascii"):
-        return etree.tostring(root)  # re-encoded: the wire is UTF-8
+        return etree.tostring(root), None  # re-encoded: the wire is UTF-8
     body = data[declaration.end() :] if declaration and not isinstance(value, str) else data
-    return body.strip()
+    return body.strip(), root  # the same document: only a declaration and outer whitespace removed
+
+
+class _TokenTree:
+    """A token's element, parsed once and shared by the token's copies.
+
+    Every message gets its own deep copy (copying a parsed tree is several times cheaper than
+    parsing the bytes again), so nothing a message does to its copy reaches the token.
+    """
+
+    __slots__ = ("_root",)
+
+    def __init__(self, root: etree._Element | None = None) -> None:
+        self._root = root
+
+    def element(self, xml: bytes) -> etree._Element:
+        root = self._root
+        if root is None:  # two threads may both parse here; either result is the same tree
+            root = self._root = parse_xml(xml)
+        return copy.deepcopy(root)
 
 
 def _utc(value: datetime | None, name: str) -> datetime | None:
@@ -71,8 +96,11 @@ class XmlSecurityToken:
         unattached_reference: bytes | None,
         valid_from: datetime | None,
         valid_till: datetime | None,
+        *,
+        tree: _TokenTree | None = None,
     ) -> None:
         self._xml: bytes | None = xml
+        self._tree: _TokenTree | None = tree if tree is not None else _TokenTree()
         self._key = key
         self.attached_reference = attached_reference
         self.unattached_reference = unattached_reference
@@ -104,8 +132,12 @@ class XmlSecurityToken:
         return self._xml is None
 
     def element(self) -> etree._Element:
-        """A fresh element parsed from the token's bytes, ready to insert into a message."""
-        return parse_xml(self.xml)
+        """A fresh element holding the token's bytes, ready to insert into a message."""
+        tree = self._tree
+        xml = self.xml  # raises TokenFreed after free
+        if tree is None:  # freed by another thread in between
+            raise TokenFreed("this token was freed")
+        return tree.element(xml)
 
     def copy(self) -> XmlSecurityToken:
         """An independent copy (own key copy): what a binding keeps, as WWSAPI does."""
@@ -116,6 +148,7 @@ class XmlSecurityToken:
             self.unattached_reference,
             self.valid_from,
             self.valid_till,
+            tree=self._tree,  # the same bytes: the parsed element is shared
         )
 
     def free(self) -> None:
@@ -123,6 +156,7 @@ class XmlSecurityToken:
             self._key.wipe()
         self._key = None
         self._xml = None
+        self._tree = None
 
     def __enter__(self) -> XmlSecurityToken:
         return self
@@ -173,7 +207,7 @@ def create_xml_security_token(
     Without ``key`` the token is a bearer token; with one it is a proof-of-possession token,
     which must then have an ``attached_reference`` that signatures use to point at it (R49).
     """
-    xml = _element_bytes(token_xml, "R47", "the token")
+    xml, root = _element_bytes_and_tree(token_xml, "R47", "the token")
     if key is not None and not isinstance(key, SecurityKeyHandle):
         raise TypeError("key must be a SecurityKeyHandle, e.g. RawSymmetricSecurityKeyHandle(b'...')")
     if key is not None and attached_reference is None:
@@ -189,7 +223,7 @@ def create_xml_security_token(
     start, end = _utc(valid_from, "valid_from"), _utc(valid_till, "valid_till")
     if start is not None and end is not None and end <= start:
         raise ValueError("valid_till must be later than valid_from")
-    return XmlSecurityToken(xml, key.copy() if key else None, attached, unattached, start, end)
+    return XmlSecurityToken(xml, key.copy() if key else None, attached, unattached, start, end, tree=_TokenTree(root))
 
 
 def free_security_token(token: XmlSecurityToken) -> None:
