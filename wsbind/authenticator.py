@@ -59,8 +59,10 @@ _KNOWN_CONDITIONS = frozenset(
 )
 _ENCRYPTED = frozenset({f"{{{ns.SAML2}}}EncryptedAssertion", f"{{{ns.XENC}}}EncryptedData"})
 _RESTRICTIONS = (f"{{{ns.SAML2}}}AudienceRestriction", f"{{{ns.SAML1}}}AudienceRestrictionCondition")
-_TREE_FIELDS = frozenset({"element", "attributes", "confirmation_key_info"})
-"""SamlAssertion fields that point into a parsed tree: never cached, rebuilt over each message."""
+_CACHED_FIELDS = tuple(
+    f for f in dataclasses.fields(SamlAssertion) if f.name not in {"element", "attributes", "confirmation_key_info"}
+)
+"""SamlAssertion fields a cache keeps: not those pointing into a tree, which are rebuilt over each message."""
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,7 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
         key = cache.key(token, self._cache_salt) if cache is not None else None
         cached = cache.get(key, context.now) if cache is not None and key is not None else None
         if cached is None:
-            assertion, cached = self._validate(token, document, context)
+            assertion, cached = self._validate(token, document, context, remember=cache is not None)
         else:
             assertion = self._rebuild(cached, token, context)
         # What may differ from one presentation of the same bytes to the next: checked every time.
@@ -160,9 +162,12 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
         return assertion
 
     def _validate(
-        self, token: etree._Element, document: etree._Element, context: AuthenticationContext
+        self, token: etree._Element, document: etree._Element, context: AuthenticationContext, *, remember: bool
     ) -> tuple[SamlAssertion, CachedToken]:
-        """The full work for a token not seen before: decryption, signature, reading, shape checks."""
+        """The full work for a token not seen before: decryption, signature, reading, shape checks.
+
+        Returns what a cache would keep of it; ``remember=False`` skips copying the fields.
+        """
         plaintext: bytes | None = None
         if token.tag in _ENCRYPTED:
             token = self._decrypt(token, context)
@@ -173,7 +178,7 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
                 # ciphertext: every refusal must look alike, or it becomes a decryption oracle.
                 detail = f"after decrypting: {exc.reason} {exc.detail}"
                 raise _reject(FaultCode.FAILED_CHECK, "decryption", detail) from None
-            plaintext = etree.tostring(token)
+            plaintext = etree.tostring(token) if remember else None
         else:
             verdict = self._verify_signature(token, document, context)
         try:
@@ -183,12 +188,14 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
         self._check_conditions_shape(assertion)
         self._check_confirmation_shape(assertion)
         proof_key = self._proof_key(assertion) if assertion.confirmation_method in HOLDER_OF_KEY else None
-        fields = {f.name: getattr(assertion, f.name) for f in dataclasses.fields(assertion)}
+        fields = {}
+        if remember and verdict.context_free:  # see token_cache: only those verdicts may be remembered
+            fields = {f.name: getattr(assertion, f.name) for f in _CACHED_FIELDS}
         expires = min(t for t in (assertion.not_on_or_after, assertion.confirmation_not_on_or_after) if t)
         cached = CachedToken(
-            fields={k: v for k, v in fields.items() if k not in _TREE_FIELDS},
+            fields=fields,
             audience_groups=_audience_groups(token),
-            expires=expires if verdict.context_free else context.now,  # not remembered: see token_cache
+            expires=expires if fields else context.now,
             plaintext=plaintext,
             proof_key=proof_key,
             size=len(plaintext or b"") + sum(len(v) for v in fields.values() if isinstance(v, str)),

@@ -66,6 +66,11 @@ class PreparedSignature:
             and method.get("Algorithm") in _SIGNATURES
         ):
             raise OutsideFastPath("SignedInfo is not exc-c14n with a known signature method")
+        entity = next(assertion.iter(etree.Entity), None)
+        if entity is not None or assertion.getroottree().docinfo.internalDTD is not None:
+            # libxml2's c14n leaves entity references out, and python-xmlsec treats documents with
+            # a DTD its own way; wsbind's parser refuses both before a signature is looked at.
+            raise OutsideFastPath("a DOCTYPE or an entity reference")
         self.key_type, self.hash = _SIGNATURES[method.get("Algorithm", "")]
         self._signed_info_prefixes = _prefix_list(c14n)
         self._signed_info = signed_info
@@ -145,7 +150,12 @@ def _base64(element: etree._Element) -> bytes:
 
 
 def _exclusive_c14n(element: etree._Element, prefixes: Sequence[str] | None) -> bytes:
-    return etree.tostring(element, method="c14n", exclusive=True, with_comments=False, inclusive_ns_prefixes=prefixes)
+    try:
+        return etree.tostring(
+            element, method="c14n", exclusive=True, with_comments=False, inclusive_ns_prefixes=prefixes
+        )
+    except etree.C14NError:  # e.g. a relative namespace URI, which c14n refuses
+        raise OutsideFastPath("libxml2 cannot canonicalize this tree") from None
 
 
 def _canonical_without(assertion: etree._Element, signature: etree._Element, prefixes: Sequence[str] | None) -> bytes:

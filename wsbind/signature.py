@@ -40,6 +40,8 @@ _STRONG_SIGNATURES = frozenset(
     {ns.RSA_SHA256, ns.RSA_SHA384, ns.RSA_SHA512, ns.ECDSA_SHA256, ns.ECDSA_SHA384, ns.ECDSA_SHA512}
 )
 _STRONG_DIGESTS = frozenset({ns.SHA256, ns.SHA384, ns.SHA512})
+_SHA1_SIGNATURES = _STRONG_SIGNATURES | {ns.RSA_SHA1, ns.ECDSA_SHA1}
+_SHA1_DIGESTS = _STRONG_DIGESTS | {ns.SHA1}
 _EXC_INCLUSIVE_NAMESPACES = f"{{{ns.C14N_EXCLUSIVE}}}InclusiveNamespaces"
 
 
@@ -124,7 +126,7 @@ def _algorithm(element: etree._Element | None, what: str) -> str:
 
 
 def _only_child(parent: etree._Element, tag: str, what: str) -> etree._Element:
-    found = [c for c in parent if c.tag == tag]
+    found = list(parent.iterchildren(tag))
     if len(found) != 1:
         raise _invalid_token("signature-profile", f"expected exactly one {what}, found {len(found)}")
     return found[0]
@@ -140,11 +142,11 @@ def check_profile(
     if len(signatures) != 1 or signatures[0].getparent() is not assertion:
         raise _invalid_token("signature-profile", "the assertion must hold exactly one enveloped ds:Signature")
     signature = signatures[0]
-    allowed_signatures = _STRONG_SIGNATURES | ({ns.RSA_SHA1, ns.ECDSA_SHA1} if allow_sha1 else set())
-    allowed_digests = _STRONG_DIGESTS | ({ns.SHA1} if allow_sha1 else set())
+    allowed_signatures = _SHA1_SIGNATURES if allow_sha1 else _STRONG_SIGNATURES
+    allowed_digests = _SHA1_DIGESTS if allow_sha1 else _STRONG_DIGESTS
 
     children = [c for c in signature if isinstance(c.tag, str)]
-    names = [etree.QName(c).localname for c in children if c.tag.startswith(_DS)]
+    names = [c.tag[len(_DS) :] for c in children if c.tag.startswith(_DS)]
     if (
         len(names) != len(children)
         or names[:2] != ["SignedInfo", "SignatureValue"]
@@ -171,8 +173,8 @@ def check_profile(
         raise _invalid_token("reference", "the Reference does not point at the assertion's own ID")
     if count_id(document, assertion_id) != 1:
         raise _invalid_token("duplicate-id", "the assertion's ID is not unique in the message")
-    transforms_parent = [c for c in reference if c.tag == f"{_DS}Transforms"]
-    transforms = transforms_parent[0].findall(f"{_DS}Transform") if transforms_parent else []
+    transforms_parent = list(reference.iterchildren(f"{_DS}Transforms"))
+    transforms = list(transforms_parent[0].iterchildren(f"{_DS}Transform")) if transforms_parent else []
     if len(transforms_parent) > 1 or (transforms_parent and len(transforms_parent[0]) != len(transforms)):
         raise _invalid_token("signature-profile", "malformed Transforms")
     algorithms = [_algorithm(t, "Transform") for t in transforms]
