@@ -6,7 +6,7 @@ verifier keeps per token (cache entries, replay records) accumulates. Signing 10
 in the verifying process would take longer than verifying them, so issuer processes sign them
 (ECDSA P-256, the same 12 attributes of 3 values as the validation benchmark) while it verifies.
 The verifying process is a fresh one, so its RSS is the verifier's alone and not the high-water
-mark of the benchmarks before it. Growth is the peak RSS (ru_maxrss) at the end minus the peak
+mark of the benchmarks before it. Growth is the peak RSS (VmHWM on Linux) at the end minus the peak
 after a warm-up of 1,000 tokens.
 """
 
@@ -67,9 +67,18 @@ def _issue(key_pem: bytes, cert_pem: bytes, count: int, out: Any) -> None:
 
 
 def _peak_mb() -> float:
-    """This process's peak RSS so far (ru_maxrss is KiB on Linux, bytes on macOS)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+    """This process's peak RSS so far. On Linux VmHWM, the peak of this program's own memory:
+    ru_maxrss is kept across exec, so a freshly spawned process would start with its parent's RSS
+    at fork time as its peak. Elsewhere ru_maxrss (bytes on macOS)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024  # kB
+    raise RuntimeError("no VmHWM line in /proc/self/status")
 
 
 def _current_mb() -> float | None:
@@ -102,7 +111,7 @@ def _issuers() -> int:
 
 
 def _measure() -> dict[str, Any]:
-    """Run in a fresh process: ru_maxrss is a high-water mark, so earlier benchmarks in the same
+    """Run in a fresh process: peak RSS is a high-water mark, so earlier benchmarks in the same
     process would hide any growth below their own peak."""
     with tempfile.TemporaryDirectory() as folder:
         sts = self_signed(Path(folder), "bench-sts-ec", ec_key=True)
