@@ -1,8 +1,15 @@
 """Make signed SAML 1.1 and 2.0 assertions (for our STS, the demo and tests), and encrypt them.
 
 An assertion is built as the root of its own document, so every namespace it uses is declared on
-it and its serialized bytes can be embedded verbatim in a SOAP header without re-signing. The
-signature is made by python-xmlsec (libxmlsec1), the same engine the verifier uses.
+it and its serialized bytes can be embedded verbatim in a SOAP header without re-signing.
+
+Issuing is on the STS's hot path. The assertion is written as text from escaped values, with the
+signer's ds:Signature template in place, and parsed once; caller-supplied elements (extra
+conditions, a confirmation KeyInfo) are then attached to that tree, and ``xmldsig_sign`` signs it
+with lxml's exclusive c14n and ``cryptography``. The text is written the way lxml serializes (ASCII,
+character references, empty elements closed with ``/>``), so when nothing was attached the bytes
+are the text with the signed ds:Signature spliced in, byte for byte what ``etree.tostring`` of the
+tree would give. Encryption stays with python-xmlsec.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 import copy
 import re
 import secrets
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -33,6 +41,7 @@ from .namespaces import (
     RSA_OAEP,
     RSA_OAEP_MGF1P,
 )
+from .xmldsig_sign import EnvelopedSigner
 from .xmlparse import parse_xml
 
 __all__ = [
@@ -64,26 +73,12 @@ _KEY_INFO_CONFIRMATION_TYPE = "saml2:KeyInfoConfirmationDataType"
 
 # xsd:ID values must be NCNames; we accept the ASCII subset that every peer parses.
 _NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*\Z")
+# Characters outside XML's Char production: no escape can carry them.
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
-_RSA_SIGNATURES = {
-    ns.RSA_SHA1: xmlsec.constants.TransformRsaSha1,
-    ns.RSA_SHA256: xmlsec.constants.TransformRsaSha256,
-    ns.RSA_SHA384: xmlsec.constants.TransformRsaSha384,
-    ns.RSA_SHA512: xmlsec.constants.TransformRsaSha512,
-}
-_EC_SIGNATURES = {
-    ns.ECDSA_SHA1: xmlsec.constants.TransformEcdsaSha1,
-    ns.ECDSA_SHA256: xmlsec.constants.TransformEcdsaSha256,
-    ns.ECDSA_SHA384: xmlsec.constants.TransformEcdsaSha384,
-    ns.ECDSA_SHA512: xmlsec.constants.TransformEcdsaSha512,
-}
-_DIGESTS = {
-    ns.SHA1: xmlsec.constants.TransformSha1,
-    ns.SHA256: xmlsec.constants.TransformSha256,
-    ns.SHA384: xmlsec.constants.TransformSha384,
-    ns.SHA512: xmlsec.constants.TransformSha512,
-}
-_EC_CURVES = (ec.SECP256R1, ec.SECP384R1, ec.SECP521R1)
+_NO_TIME = timedelta(0)
+_S1 = f"{{{ns.SAML1}}}"
+_S2 = f"{{{ns.SAML2}}}"
 
 # data algorithm -> (xmlsec transform, session key bits)
 _DATA_ALGORITHMS = {
@@ -104,47 +99,130 @@ def _utc_seconds(value: datetime, name: str) -> datetime:
     return value.astimezone(timezone.utc).replace(microsecond=0)
 
 
-def _xml_time(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+def _xml_time(v: datetime) -> str:
+    """xsd:dateTime in UTC, whole seconds (faster than strftime, and the year always has 4 digits)."""
+    return f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:{v.second:02d}Z"
 
 
-def _attribute_values(name: str, value: str | Sequence[str]) -> list[str]:
-    # A str is itself a Sequence[str]; treat it as one value, not as characters.
+# --- text as lxml writes it ---------------------------------------------------------------------
+# The escapes of libxml2's ASCII serializer: the text parses back to the value, and serializing
+# the parsed tree gives the text again.
+
+
+def _text(value: str) -> str:
+    """Character data: markup characters, CR (a parser would make it LF), non-ASCII as references."""
+    if "&" in value:
+        value = value.replace("&", "&amp;")
+    if "<" in value:
+        value = value.replace("<", "&lt;")
+    if ">" in value:  # also keeps "]]>" out of content
+        value = value.replace(">", "&gt;")
+    if "\r" in value:
+        value = value.replace("\r", "&#13;")
+    if not value.isascii():
+        value = value.encode("ascii", "xmlcharrefreplace").decode("ascii")
+    return value
+
+
+def _attr(value: str) -> str:
+    """A double-quoted attribute value: also quotes, TAB and LF (a parser would make them spaces)."""
+    value = _text(value)
+    if '"' in value:
+        value = value.replace('"', "&quot;")
+    if "\t" in value:
+        value = value.replace("\t", "&#9;")
+    if "\n" in value:
+        value = value.replace("\n", "&#10;")
+    return value
+
+
+def _element(tag: str, text: str, attributes: str = "") -> str:
+    """An element holding escaped ``text``; an empty one is closed with "/>", as lxml writes it."""
+    return f"<{tag}{attributes}>{text}</{tag}>" if text else f"<{tag}{attributes}/>"
+
+
+class _Siblings:
+    """Writes elements of one tag, one per escaped text."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag, self.start, self.end = tag, f"<{tag}>", f"</{tag}>"
+        self.between = self.end + self.start
+
+    def __call__(self, texts: Sequence[str]) -> str:
+        if texts and all(texts):  # the usual case, in one join
+            return self.start + self.between.join(texts) + self.end
+        return "".join([f"{self.start}{t}{self.end}" if t else f"<{self.tag}/>" for t in texts])
+
+
+_VALUES_V2 = _Siblings("saml2:AttributeValue")
+_VALUES_V1 = _Siblings("saml:AttributeValue")
+_AUDIENCES_V2 = _Siblings("saml2:Audience")
+_AUDIENCES_V1 = _Siblings("saml:Audience")
+
+
+def _string(value: object, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string")
+    return value
+
+
+def _attribute(name: str, value: str | Sequence[str]) -> tuple[str, list[str]]:
+    """One attribute's name and values, escaped."""
+    if not isinstance(name, str):
+        raise TypeError(f"attribute name {name!r}: must be a string")
+    # A str is itself a Sequence[str]: one value, not characters.
     values = [value] if isinstance(value, str) else list(value)
-    if not all(isinstance(v, str) for v in values):
-        raise TypeError(f"attribute {name!r}: values must be strings")
-    return values
+    try:
+        joined = "".join(values)
+    except TypeError:
+        raise TypeError(f"attribute {name!r}: values must be strings") from None
+    if _text(joined) is not joined:  # one check for all values: escape them only if one needs it
+        values = [_text(v) for v in values]
+    return _attr(name), values
 
 
-def _same_public_key(
-    private_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, certificate: x509.Certificate
-) -> bool:
-    spki = serialization.PublicFormat.SubjectPublicKeyInfo
-    der = serialization.Encoding.DER
-    return private_key.public_key().public_bytes(der, spki) == (
-        certificate.public_key().public_bytes(der, spki)
-    )
+_parsers = threading.local()
 
 
-@dataclass(frozen=True)
+def _parse(text: str) -> etree._Element:
+    """Parse the text we wrote (a parser per thread: lxml serializes the users of a shared one)."""
+    parser: etree.XMLParser | None = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, collect_ids=False
+        )
+        _parsers.parser = parser
+    try:
+        return etree.fromstring(text.encode("ascii"), parser)
+    except (etree.XMLSyntaxError, UnicodeEncodeError):
+        # Our escaped text fails to parse only when a value holds a character XML cannot carry
+        # (or one text is beyond libxml2's 10 MB limit).
+        raise ValueError(
+            "the subject, an audience, an attribute or another value holds a character XML cannot carry"
+            " (or is larger than libxml2 takes)"
+        ) from None
+
+
+@dataclass(slots=True)
 class _Fields:
-    """The checked inputs of one issue() call, shared by both version builders."""
+    """The checked inputs of one issue() call, shared by both version builders; strings escaped."""
 
     assertion_id: str
     subject: str
     subject_format: str | None
     audiences: list[str]
-    attributes: dict[str, list[str]]
-    issued: datetime
-    not_before: datetime
-    not_on_or_after: datetime
+    attributes: list[tuple[str, list[str]]]
+    issued: str
+    not_before: str
+    not_on_or_after: str
     confirmation_method: str | None
     extra_conditions: list[etree._Element]
     key_info: etree._Element | None
 
 
 class SamlIssuer:
-    """Signs assertions with one key and certificate; reuse it, the xmlsec key is parsed once."""
+    """Signs assertions with one key and certificate; reuse it: the key and the signature template
+    are prepared once and never change, so threads may share one issuer."""
 
     def __init__(
         self,
@@ -157,46 +235,24 @@ class SamlIssuer:
         include_certificate: bool = True,
     ) -> None:
         """``signature_algorithm`` defaults to RSA-SHA256 or ECDSA-SHA256 by key type."""
-        if not issuer:
+        if not isinstance(issuer, str) or not issuer:
             raise ValueError("issuer must be a non-empty string")
-        if isinstance(private_key, rsa.RSAPrivateKey):
-            table = _RSA_SIGNATURES
-            default_signature = ns.RSA_SHA256
-        elif isinstance(private_key, ec.EllipticCurvePrivateKey):
-            if not isinstance(private_key.curve, _EC_CURVES):
-                raise ValueError("EC keys must be on P-256, P-384 or P-521")
-            table = _EC_SIGNATURES
-            default_signature = ns.ECDSA_SHA256
-        else:
-            raise TypeError("private_key must be an RSA or EC private key from cryptography")
-        if not isinstance(certificate, x509.Certificate):
-            raise TypeError("certificate must be a cryptography x509.Certificate")
-        if not _same_public_key(private_key, certificate):
-            raise ValueError("the certificate does not hold the public half of private_key")
-        signature_algorithm = signature_algorithm or default_signature
-        if signature_algorithm not in table:
-            raise ValueError(f"signature algorithm {signature_algorithm} does not fit this key")
-        if digest_algorithm not in _DIGESTS:
-            raise ValueError(f"unsupported digest algorithm {digest_algorithm}")
-
+        if _NOT_XML_CHAR.search(issuer):
+            raise ValueError("issuer holds a character XML cannot carry")
+        self._signer = EnvelopedSigner(
+            private_key,
+            certificate,
+            signature_algorithm=signature_algorithm,
+            digest_algorithm=digest_algorithm,
+            include_certificate=include_certificate,
+        )
         self.issuer = issuer
         self.certificate = certificate
-        self.signature_algorithm = signature_algorithm
+        self.signature_algorithm = self._signer.signature_algorithm
         self.digest_algorithm = digest_algorithm
         self.include_certificate = include_certificate
-        self._signature_transform = table[signature_algorithm]
-        self._digest_transform = _DIGESTS[digest_algorithm]
-        pem = private_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        # Loaded once; SignatureContext duplicates it on assignment, so sharing it is safe.
-        self._key = xmlsec.Key.from_memory(pem, xmlsec.constants.KeyDataFormatPem)
-        self._key.load_cert_from_memory(
-            certificate.public_bytes(serialization.Encoding.PEM),
-            xmlsec.constants.KeyDataFormatCertPem,
-        )
+        self._issuer_v2 = _element("saml2:Issuer", _text(issuer))
+        self._issuer_v1 = _attr(issuer)
 
     def issue(
         self,
@@ -224,170 +280,146 @@ class SamlIssuer:
             raise ValueError("subject must be a non-empty string")
         if isinstance(audiences, str):
             raise TypeError("audiences is a sequence of URIs, not one string")
-        if lifetime <= timedelta(0):
+        if lifetime <= _NO_TIME:
             raise ValueError("lifetime must be positive")
-        issued = _utc_seconds(now if now is not None else datetime.now(timezone.utc), "now")
+        if now is None:
+            issued = datetime.now(timezone.utc).replace(microsecond=0)
+        else:
+            issued = _utc_seconds(now, "now")
         start = _utc_seconds(not_before, "not_before") if not_before is not None else issued
         end = issued + lifetime
         if start >= end:
             raise ValueError("not_before must be earlier than now + lifetime")
         if assertion_id is None:
             assertion_id = "_" + secrets.token_hex(16)
-        elif not _NCNAME.match(assertion_id):
+        elif not isinstance(assertion_id, str) or not _NCNAME.match(assertion_id):
             raise ValueError("assertion_id must start with a letter or '_' (an xsd:ID)")
         key_info = confirmation_key_info
         if key_info is not None and key_info.tag != f"{{{ns.DS}}}KeyInfo":
             raise ValueError("confirmation_key_info must be a ds:KeyInfo element")
-        values = {name: _attribute_values(name, v) for name, v in (attributes or {}).items()}
+        issued_text = _xml_time(issued)
         fields = _Fields(
             assertion_id=assertion_id,
-            subject=subject,
-            subject_format=subject_format,
-            audiences=list(audiences),
-            attributes=values,
-            issued=issued,
-            not_before=start,
-            not_on_or_after=end,
-            confirmation_method=confirmation_method,
+            subject=_text(subject),
+            subject_format=_attr(_string(subject_format, "subject_format")) if subject_format else None,
+            audiences=[_text(_string(a, "each audience")) for a in audiences],
+            attributes=[_attribute(name, v) for name, v in (attributes or {}).items()],
+            issued=issued_text,
+            not_before=_xml_time(start) if start != issued else issued_text,
+            not_on_or_after=_xml_time(end),
+            confirmation_method=_string(confirmation_method, "confirmation_method") if confirmation_method else None,
             extra_conditions=[copy.deepcopy(c) for c in extra_conditions],
             key_info=copy.deepcopy(key_info) if key_info is not None else None,
         )
         if version is SamlVersion.V2_0:
-            assertion, issuer_element = self._build_v2(fields)
-            self._sign(assertion, "ID", assertion_id, after=issuer_element)
+            return self._issue_v2(fields)
+        return self._issue_v1(fields)
+
+    def _issue_v2(self, f: _Fields) -> bytes:
+        method = f.confirmation_method or BEARER_V2
+        name_format = f' Format="{f.subject_format}"' if f.subject_format else ""
+        head = (
+            f'<saml2:Assertion xmlns:saml2="{ns.SAML2}" ID="{f.assertion_id}" IssueInstant="{f.issued}"'
+            f' Version="2.0">{self._issuer_v2}'
+        )
+        parts = [
+            f"<saml2:Subject>{_element('saml2:NameID', f.subject, name_format)}"
+            f'<saml2:SubjectConfirmation Method="{_attr(method)}"'
+        ]
+        if f.key_info is not None:
+            parts.append(
+                f'><saml2:SubjectConfirmationData xmlns:xsi="{ns.XSI}" xsi:type="{_KEY_INFO_CONFIRMATION_TYPE}"/>'
+                "</saml2:SubjectConfirmation>"
+            )
+        elif method == BEARER_V2:
+            parts.append(
+                f'><saml2:SubjectConfirmationData NotOnOrAfter="{f.not_on_or_after}"/></saml2:SubjectConfirmation>'
+            )
         else:
-            assertion = self._build_v1(fields)
-            self._sign(assertion, "AssertionID", assertion_id, after=None)
+            parts.append("/>")
+        parts.append(f'</saml2:Subject><saml2:Conditions NotBefore="{f.not_before}" NotOnOrAfter="{f.not_on_or_after}"')
+        if f.audiences:
+            parts.append(
+                f"><saml2:AudienceRestriction>{_AUDIENCES_V2(f.audiences)}"
+                "</saml2:AudienceRestriction></saml2:Conditions>"
+            )
+        else:
+            parts.append("/>")
+        parts.append(
+            f'<saml2:AuthnStatement AuthnInstant="{f.issued}"><saml2:AuthnContext>'
+            f"<saml2:AuthnContextClassRef>{_AUTHN_CLASS_PPT}</saml2:AuthnContextClassRef>"
+            "</saml2:AuthnContext></saml2:AuthnStatement>"
+        )
+        if f.attributes:
+            parts.append("<saml2:AttributeStatement>")
+            parts.extend([_element("saml2:Attribute", _VALUES_V2(v), f' Name="{n}"') for n, v in f.attributes])
+            parts.append("</saml2:AttributeStatement>")
+        parts.append("</saml2:Assertion>")
+        tail = "".join(parts)
+        assertion = _parse(head + self._signer.template(f.assertion_id) + tail)
+        signature = assertion[1]  # after Issuer, where the template was written
+        if f.key_info is None and not f.extra_conditions:
+            # The text was parsed as written (lxml's form) and only the signature changed since.
+            return (head + self._signer.sign(signature) + tail).encode("ascii")
+        if f.key_info is not None:
+            _child(assertion, f"{_S2}Subject/{_S2}SubjectConfirmation/{_S2}SubjectConfirmationData").append(f.key_info)
+        if f.extra_conditions:
+            _child(assertion, f"{_S2}Conditions").extend(f.extra_conditions)
+        self._signer.sign(signature)
         return etree.tostring(assertion)
 
-    def _build_v2(self, f: _Fields) -> tuple[etree._Element, etree._Element]:
-        s = f"{{{ns.SAML2}}}"
-        a = etree.Element(f"{s}Assertion", nsmap={"saml2": ns.SAML2})
-        a.set("ID", f.assertion_id)
-        a.set("IssueInstant", _xml_time(f.issued))
-        a.set("Version", "2.0")
-        issuer = etree.SubElement(a, f"{s}Issuer")
-        issuer.text = self.issuer
-
-        subject = etree.SubElement(a, f"{s}Subject")
-        name_id = etree.SubElement(subject, f"{s}NameID")
-        if f.subject_format:
-            name_id.set("Format", f.subject_format)
-        name_id.text = f.subject
-        method = f.confirmation_method or BEARER_V2
-        confirmation = etree.SubElement(subject, f"{s}SubjectConfirmation", Method=method)
-        if f.key_info is not None:
-            data = etree.SubElement(
-                confirmation, f"{s}SubjectConfirmationData", nsmap={"xsi": ns.XSI}
-            )
-            data.set(f"{{{ns.XSI}}}type", _KEY_INFO_CONFIRMATION_TYPE)
-            data.append(f.key_info)
-        elif method == BEARER_V2:
-            etree.SubElement(
-                confirmation, f"{s}SubjectConfirmationData",
-                NotOnOrAfter=_xml_time(f.not_on_or_after),
-            )
-
-        conditions = etree.SubElement(
-            a, f"{s}Conditions",
-            NotBefore=_xml_time(f.not_before), NotOnOrAfter=_xml_time(f.not_on_or_after),
-        )
-        if f.audiences:
-            restriction = etree.SubElement(conditions, f"{s}AudienceRestriction")
-            for audience in f.audiences:
-                etree.SubElement(restriction, f"{s}Audience").text = audience
-        conditions.extend(f.extra_conditions)
-
-        authn = etree.SubElement(a, f"{s}AuthnStatement", AuthnInstant=_xml_time(f.issued))
-        context = etree.SubElement(authn, f"{s}AuthnContext")
-        etree.SubElement(context, f"{s}AuthnContextClassRef").text = _AUTHN_CLASS_PPT
-
-        if f.attributes:
-            statement = etree.SubElement(a, f"{s}AttributeStatement")
-            for name, values in f.attributes.items():
-                attribute = etree.SubElement(statement, f"{s}Attribute", Name=name)
-                for value in values:
-                    etree.SubElement(attribute, f"{s}AttributeValue").text = value
-        return a, issuer
-
-    def _build_v1(self, f: _Fields) -> etree._Element:
-        s = f"{{{ns.SAML1}}}"
-        a = etree.Element(f"{s}Assertion", nsmap={"saml": ns.SAML1})
-        a.set("AssertionID", f.assertion_id)
-        a.set("IssueInstant", _xml_time(f.issued))
-        a.set("Issuer", self.issuer)
-        a.set("MajorVersion", "1")
-        a.set("MinorVersion", "1")
-
-        conditions = etree.SubElement(
-            a, f"{s}Conditions",
-            NotBefore=_xml_time(f.not_before), NotOnOrAfter=_xml_time(f.not_on_or_after),
-        )
-        if f.audiences:
-            restriction = etree.SubElement(conditions, f"{s}AudienceRestrictionCondition")
-            for audience in f.audiences:
-                etree.SubElement(restriction, f"{s}Audience").text = audience
-        conditions.extend(f.extra_conditions)
-
+    def _issue_v1(self, f: _Fields) -> bytes:
         method = f.confirmation_method or BEARER_V1
-
-        def add_subject(parent: etree._Element, key_info: etree._Element | None) -> None:
-            subject = etree.SubElement(parent, f"{s}Subject")
-            name_id = etree.SubElement(subject, f"{s}NameIdentifier")
-            if f.subject_format:
-                name_id.set("Format", f.subject_format)
-            name_id.text = f.subject
-            confirmation = etree.SubElement(subject, f"{s}SubjectConfirmation")
-            etree.SubElement(confirmation, f"{s}ConfirmationMethod").text = method
-            if key_info is not None:
-                confirmation.append(key_info)
-
-        authn = etree.SubElement(
-            a, f"{s}AuthenticationStatement",
-            AuthenticationInstant=_xml_time(f.issued),
-            AuthenticationMethod=_AUTHN_METHOD_V1,
+        name_format = f' Format="{f.subject_format}"' if f.subject_format else ""
+        subject = (
+            f"<saml:Subject>{_element('saml:NameIdentifier', f.subject, name_format)}"
+            f"<saml:SubjectConfirmation>{_element('saml:ConfirmationMethod', _text(method))}"
+            "</saml:SubjectConfirmation></saml:Subject>"
         )
-        add_subject(authn, f.key_info)
-        if f.attributes:
-            statement = etree.SubElement(a, f"{s}AttributeStatement")
-            add_subject(statement, copy.deepcopy(f.key_info) if f.key_info is not None else None)
-            for name, values in f.attributes.items():
-                attribute = etree.SubElement(
-                    statement, f"{s}Attribute",
-                    AttributeName=name, AttributeNamespace=_ATTRIBUTE_NAMESPACE_V1,
-                )
-                for value in values:
-                    etree.SubElement(attribute, f"{s}AttributeValue").text = value
-        return a
-
-    def _sign(
-        self,
-        assertion: etree._Element,
-        id_attribute: str,
-        assertion_id: str,
-        after: etree._Element | None,
-    ) -> None:
-        """Enveloped signature, one reference to the assertion's own ID, exc-c14n throughout."""
-        signature = xmlsec.template.create(
-            assertion, xmlsec.constants.TransformExclC14N, self._signature_transform, ns="ds"
-        )
-        if after is None:
-            assertion.append(signature)
+        parts = [
+            f'<saml:Assertion xmlns:saml="{ns.SAML1}" AssertionID="{f.assertion_id}" IssueInstant="{f.issued}"'
+            f' Issuer="{self._issuer_v1}" MajorVersion="1" MinorVersion="1">'
+            f'<saml:Conditions NotBefore="{f.not_before}" NotOnOrAfter="{f.not_on_or_after}"'
+        ]
+        if f.audiences:
+            parts.append(
+                f"><saml:AudienceRestrictionCondition>{_AUDIENCES_V1(f.audiences)}"
+                "</saml:AudienceRestrictionCondition></saml:Conditions>"
+            )
         else:
-            after.addnext(signature)
-        reference = xmlsec.template.add_reference(
-            signature, self._digest_transform, uri=f"#{assertion_id}"
+            parts.append("/>")
+        parts.append(
+            f'<saml:AuthenticationStatement AuthenticationInstant="{f.issued}"'
+            f' AuthenticationMethod="{_AUTHN_METHOD_V1}">{subject}</saml:AuthenticationStatement>'
         )
-        xmlsec.template.add_transform(reference, xmlsec.constants.TransformEnveloped)
-        xmlsec.template.add_transform(reference, xmlsec.constants.TransformExclC14N)
-        if self.include_certificate:
-            key_info = xmlsec.template.ensure_key_info(signature)
-            x509_data = xmlsec.template.add_x509_data(key_info)
-            xmlsec.template.x509_data_add_certificate(x509_data)
-        xmlsec.tree.add_ids(assertion, [id_attribute])
-        context = xmlsec.SignatureContext()
-        context.key = self._key
-        context.sign(signature)
+        if f.attributes:
+            parts.append(f"<saml:AttributeStatement>{subject}")
+            names = ' AttributeName="{}" AttributeNamespace="' + _ATTRIBUTE_NAMESPACE_V1 + '"'
+            parts.extend([_element("saml:Attribute", _VALUES_V1(v), names.format(n)) for n, v in f.attributes])
+            parts.append("</saml:AttributeStatement>")
+        head = "".join(parts)
+        tail = "</saml:Assertion>"
+        assertion = _parse(head + self._signer.template(f.assertion_id) + tail)
+        signature = assertion[-1]  # the last child, where the template was written
+        if f.key_info is None and not f.extra_conditions:
+            # The text was parsed as written (lxml's form) and only the signature changed since.
+            return (head + self._signer.sign(signature) + tail).encode("ascii")
+        if f.key_info is not None:
+            confirmation = f"{_S1}Subject/{_S1}SubjectConfirmation"
+            _child(assertion, f"{_S1}AuthenticationStatement/{confirmation}").append(f.key_info)
+            if f.attributes:
+                _child(assertion, f"{_S1}AttributeStatement/{confirmation}").append(copy.deepcopy(f.key_info))
+        if f.extra_conditions:
+            _child(assertion, f"{_S1}Conditions").extend(f.extra_conditions)
+        self._signer.sign(signature)
+        return etree.tostring(assertion)
+
+
+def _child(root: etree._Element, path: str) -> etree._Element:
+    found = root.find(path)
+    if found is None:  # unreachable: the path is one we just wrote
+        raise RuntimeError(f"the assertion template lost {path}")
+    return found
 
 
 _XML_DECLARATION = re.compile(rb"\A\s*<\?xml\s")
