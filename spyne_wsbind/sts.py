@@ -140,6 +140,10 @@ class SecurityTokenService:
     ``relying_parties`` maps each AppliesTo address this STS will mint tokens for to the relying
     party's RSA certificate (holder-of-key proof keys are encrypted to it) or None (bearer tokens
     only). ``claims(username, applies_to)`` supplies the token's attributes.
+
+    The ``issuer``'s key chooses how tokens are signed: RSA, or ECDSA P-256 (e.g. an identity from
+    ``samples.pki.self_signed(..., ec_key=True)``), which signs several times faster; relying
+    parties need an ECDSA-capable verifier (wsbind, python-xmlsec and signxml are).
     """
 
     def __init__(
