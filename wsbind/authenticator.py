@@ -29,7 +29,7 @@ from .errors import FaultCode, InvalidSecurityDescription, SecurityVerificationE
 from .limits import DEFAULT_MESSAGE_LIMITS, MessageLimits
 from .proof import ProofKey, ProofKeyUnavailable, read_proof_key, verify_endorsing
 from .replay import ReplayCache
-from .saml import SamlAssertion, SamlFormatError, assertion_id, attributes_of, is_assertion, read_assertion
+from .saml import XML_SPACE, SamlAssertion, SamlFormatError, assertion_id, attributes_of, is_assertion, read_assertion
 from .signature import SignatureVerdict, TrustedIssuers, count_id, verify_signature
 from .token_cache import CachedToken, ValidatedTokenCache
 from .xmlparse import parse_xml
@@ -146,6 +146,7 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
         cache = context.token_cache
         key = cache.key(token, self._cache_salt) if cache is not None else None
         cached = cache.get(key, context.now) if cache is not None and key is not None else None
+        hit = cached is not None
         if cached is None:
             assertion, cached = self._validate(token, document, context, remember=cache is not None)
         else:
@@ -157,7 +158,7 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
             self._check_proof(assertion, cast("ProofKey | None", cached.proof_key), document, context)
         self._check_one_time_use(assertion, context)
         self._run_validator(assertion)
-        if cache is not None and key is not None and cached.expires > context.now:
+        if cache is not None and key is not None and not hit and cached.expires > context.now:
             cache.put(key, cached)
         return assertion
 
@@ -350,7 +351,11 @@ def _make_decrypter(source: DecryptionCertSource) -> AssertionDecrypter:
 def _audience_groups(token: etree._Element) -> tuple[frozenset[str], ...]:
     """The audiences each AudienceRestriction names, wherever it sits one level down (as before)."""
     return tuple(
-        frozenset((a.text or "").strip() for a in restriction if isinstance(a.tag, str) and _local(a.tag) == "Audience")
+        frozenset(
+            (a.text or "").strip(XML_SPACE)
+            for a in restriction
+            if isinstance(a.tag, str) and _local(a.tag) == "Audience"
+        )
         for child in token
         for restriction in child.iterchildren(*_RESTRICTIONS)
     )

@@ -63,10 +63,14 @@ def assertion_id(element: etree._Element) -> str:
     return value
 
 
+XML_SPACE = " \t\r\n"
+"""What XML counts as white space: str.strip() alone would also eat NBSP, NEL and U+2028."""
+
+
 def _text(element: etree._Element | None) -> str | None:
     if element is None:
         return None
-    return (element.text or "").strip()
+    return (element.text or "").strip(XML_SPACE)
 
 
 def _one(parent: etree._Element, tag: str, required: bool = False) -> etree._Element | None:
@@ -196,7 +200,7 @@ class _Attributes(Mapping[str, tuple[str, ...]]):
             for statement in a.iterchildren(f"{s}AttributeStatement"):
                 for attribute in statement.iterchildren(f"{s}Attribute"):
                     name = attribute.get(name_attribute) or ""
-                    values = tuple((v.text or "").strip() for v in attribute.iterchildren(value_tag))
+                    values = tuple((v.text or "").strip(XML_SPACE) for v in attribute.iterchildren(value_tag))
                     read[name] = read.get(name, ()) + values
             self._values, self._source = read, None
         return self._values
