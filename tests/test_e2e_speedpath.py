@@ -34,6 +34,7 @@ from wsbind import (
 )
 from wsbind import namespaces as ns
 from wsbind import timestamp as timestamp_module
+from wsbind.header import SecurityHeaderTemplate
 from wsbind.outgoing import OutgoingSecurity
 from wsbind.saml_issuer import SamlIssuer
 from wsbind.timeutil import format_xs_datetime
@@ -43,6 +44,7 @@ from wsbind.xmlparse import parse_xml
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, 0, 123456, tzinfo=dt.timezone.utc)
 ADDRESS = "https://127.0.0.1:8443/svc"
+FIVE = dt.timedelta(minutes=5)
 FIXED_ID = "0f1e2d3c-4b5a-4697-8877-665544332211"
 
 
@@ -80,6 +82,17 @@ ENVELOPES = {
         f'xmlns:saml="{ns.SAML2}" xmlns:ds="{ns.DS}" xmlns:xs="http://www.w3.org/2001/XMLSchema">'
         "<e:Body/></e:Envelope>"
     ),
+    "root-declares-ds-only": (f'<e:Envelope xmlns:e="{ns.SOAP11}" xmlns:ds="{ns.DS}"><e:Body/></e:Envelope>'),
+    "wsse-prefix-bound-elsewhere": (
+        f'<e:Envelope xmlns:e="{ns.SOAP11}" xmlns:wsse="urn:not-wss" xmlns:wsu="urn:not-wsu">'
+        "<e:Header><wsse:Other/></e:Header><e:Body/></e:Envelope>"
+    ),
+    "default-namespace": (f'<Envelope xmlns="{ns.SOAP12}"><Header><x xmlns="urn:x"/></Header><Body/></Envelope>'),
+    "header-declares-wsu": (
+        f'<e:Envelope xmlns:e="{ns.SOAP11}"><e:Header xmlns:u="{ns.WSU}"><x u:Id="h" xmlns="urn:x"/></e:Header>'
+        "<e:Body/></e:Envelope>"
+    ),
+    "token-namespace-as-default": (f'<e:Envelope xmlns:e="{ns.SOAP11}" xmlns="urn:t"><e:Body/></e:Envelope>'),
     "existing-security": (
         f'<e:Envelope xmlns:e="{ns.SOAP11}"><e:Header><s:Security xmlns:s="{ns.WSSE}"><x xmlns="urn:x"/>'
         "</s:Security></e:Header><e:Body/></e:Envelope>"
@@ -89,6 +102,18 @@ ENVELOPES = {
         f'<u:Timestamp xmlns:u="{ns.WSU}"><u:Created>2026-01-01T00:00:00Z</u:Created></u:Timestamp>'
         "</s:Security></e:Header><e:Body/></e:Envelope>"
     ),
+}
+
+
+# Envelopes the prebuilt header applies to; the others take the long way (both must match the reference).
+TEMPLATE_APPLIES = {
+    "soap11-no-header",
+    "soap12-no-header",
+    "empty-header",
+    "header-with-to",
+    "root-declares-ds-only",
+    "wsse-prefix-bound-elsewhere",
+    "default-namespace",
 }
 
 
@@ -111,6 +136,7 @@ def test_fast_path_sends_the_same_bytes(saml_issuer: SamlIssuer, fixed_id: None,
     # Tokens with comments, a declaration and odd prefixes stress the parsed-element cache.
     first = saml_issuer.issue(subject="alice", now=NOW, attributes={"role": ["a", "b"]})
     second = b'<?xml version="1.0" encoding="utf-8"?>\n <t:Other xmlns:t="urn:t"><!-- c --><t:v>1</t:v></t:Other> '
+    # Declares the WSS namespace itself, as a UsernameToken does: dropped under wsse:Security either way.
     third = f'<wsse:Extra xmlns:wsse="{ns.WSSE}" xmlns:e="urn:not-soap"><e:x/></wsse:Extra>'.encode()
     usage = SecurityTimestampUsage.ALWAYS if timestamps else SecurityTimestampUsage.NEVER
     tokens = [create_xml_security_token(t) for t in (first, second, third)]
@@ -121,6 +147,65 @@ def test_fast_path_sends_the_same_bytes(saml_issuer: SamlIssuer, fixed_id: None,
         slow = etree.fromstring(ENVELOPES[name])
         _reference_secure(slow, [t.xml for t in tokens], NOW if timestamps else None)
         assert etree.tostring(fast) == etree.tostring(slow)
+    template = SecurityHeaderTemplate(tokens, timestamp=timestamps)
+    applied = template.apply(
+        etree.fromstring(ENVELOPES[name]), now=NOW if timestamps else None, timestamp_validity=FIVE
+    )
+    expected = name in TEMPLATE_APPLIES or (name == "header-declares-wsu" and not timestamps)  # wsu only with one
+    assert (applied is not None) == expected
+
+
+def test_template_declines_what_it_was_not_built_for(saml_issuer: SamlIssuer) -> None:
+    tokens = [create_xml_security_token(saml_issuer.issue(subject="alice", now=NOW))]
+    with_timestamp = SecurityHeaderTemplate(tokens, timestamp=True)
+    envelope = etree.fromstring(ENVELOPES["soap11-no-header"])
+    assert with_timestamp.apply(envelope, now=None, timestamp_validity=FIVE) is None
+    assert SecurityHeaderTemplate(tokens, timestamp=False).apply(envelope, now=NOW, timestamp_validity=FIVE) is None
+    assert etree.tostring(envelope) == ENVELOPES["soap11-no-header"].encode()  # declining changes nothing
+    for name in ("root-declares-wsse-wsu-saml-ds", "header-declares-wsu", "existing-security"):
+        envelope = etree.fromstring(ENVELOPES[name])
+        assert with_timestamp.apply(envelope, now=NOW, timestamp_validity=FIVE) is None
+        assert etree.tostring(envelope) == etree.tostring(etree.fromstring(ENVELOPES[name]))
+
+
+def test_template_copies_are_independent(saml_issuer: SamlIssuer, fixed_id: None) -> None:
+    token = saml_issuer.issue(subject="alice", now=NOW)
+    template = SecurityHeaderTemplate([create_xml_security_token(token)], timestamp=True)
+    first = etree.fromstring(ENVELOPES["soap11-no-header"])
+    security = template.apply(first, now=NOW, timestamp_validity=FIVE)
+    assert security is not None
+    security.append(etree.Element("junk"))
+    security[1].set("changed", "yes")
+    second = etree.fromstring(ENVELOPES["soap11-no-header"])
+    template.apply(second, now=NOW + FIVE, timestamp_validity=FIVE)
+    assert token in etree.tostring(second) and b"junk" not in etree.tostring(second)
+    created = second.findtext(f".//{{{ns.WSU}}}Created")
+    assert created == format_xs_datetime(NOW + FIVE)
+
+
+def test_username_token_and_holder_of_key_proof_through_the_template(saml_issuer: SamlIssuer, fixed_id: None) -> None:
+    assertion = saml_issuer.issue(subject="alice", now=NOW)
+    token = create_xml_security_token(
+        assertion, RawSymmetricSecurityKeyHandle(b"k" * 32), attached_reference=saml_token_reference(assertion)
+    )
+    description = SecurityDescription(
+        [
+            SslTransportSecurityBinding(),
+            UsernameMessageSecurityBinding(client_credential=StringUsernameCredential("u", "p")),
+            XmlTokenMessageSecurityBinding(token),
+        ]
+    )
+    outgoing = OutgoingSecurity(description, clock=lambda: NOW)
+    messages = []
+    for _ in range(2):
+        envelope = etree.fromstring(ENVELOPES["soap11-no-header"])
+        outgoing.apply(envelope, ADDRESS)
+        messages.append(etree.tostring(envelope))
+    assert outgoing._templates[True] is not None
+    security = etree.fromstring(messages[1]).find(f".//{{{ns.WSSE}}}Security")
+    assert security is not None
+    assert [etree.QName(c).localname for c in security] == ["Timestamp", "UsernameToken", "Assertion", "Signature"]
+    assert assertion in messages[1]
 
 
 def test_username_and_xml_tokens_match_the_reference_order(saml_issuer: SamlIssuer, fixed_id: None) -> None:

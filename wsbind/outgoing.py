@@ -34,7 +34,7 @@ from .enums import (
     Side,
 )
 from .errors import InsecureTransport
-from .header import apply_security_header, soap_namespace
+from .header import SecurityHeaderTemplate, apply_security_header, soap_namespace
 from .proof import default_proof_algorithms, sign_endorsing
 from .support import require_supported
 from .timeutil import utcnow
@@ -89,6 +89,7 @@ class OutgoingSecurity:
                 self._sources.append(token)
         self._sha256 = _uses_sha256(description)
         self._https_address: str | None = None  # the last address found to be https:// (a client has one)
+        self._templates: dict[bool, SecurityHeaderTemplate] = {}  # fixed tokens, with and without a Timestamp
 
     @property
     def has_tokens(self) -> bool:
@@ -108,9 +109,17 @@ class OutgoingSecurity:
             tokens = [*self._tokens, *fetched] if fetched else self._tokens
             description = self.description
             now = None if description.timestamp_usage == SecurityTimestampUsage.NEVER else self._clock()
-            security = apply_security_header(
-                envelope, tokens, now=now, timestamp_validity=description.timestamp_validity_duration
-            )
+            validity = description.timestamp_validity_duration
+            security = None
+            if not fetched:
+                template = self._templates.get(now is not None)
+                if template is None:
+                    template = self._templates[now is not None] = SecurityHeaderTemplate(
+                        tokens, timestamp=now is not None
+                    )
+                security = template.apply(envelope, now=now, timestamp_validity=validity)
+            if security is None:
+                security = apply_security_header(envelope, tokens, now=now, timestamp_validity=validity)
             for token in tokens:
                 if token.key_type != SecurityKeyType.NONE:
                     to_header = _to_header(envelope, address) if token.key_type == SecurityKeyType.ASYMMETRIC else None
@@ -139,6 +148,7 @@ class OutgoingSecurity:
         for token in self._tokens:
             token.free()
         self._tokens = []
+        self._templates = {}
 
 
 def _uses_sha256(description: SecurityDescription) -> bool:

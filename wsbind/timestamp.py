@@ -28,11 +28,21 @@ _TEMPLATE = _template()  # only ever deep-copied: copying is cheaper than buildi
 def build_timestamp(now: datetime, validity: timedelta) -> etree._Element:
     """``<wsu:Timestamp wsu:Id="TS-<uuid4>">`` with Created ``now`` and Expires ``now + validity``."""
     timestamp = copy.deepcopy(_TEMPLATE)
+    fill_timestamp(timestamp, now, validity)
+    return timestamp
+
+
+def timestamp_template() -> etree._Element:
+    """An empty Timestamp for :func:`fill_timestamp`, e.g. inside a prebuilt header."""
+    return copy.deepcopy(_TEMPLATE)
+
+
+def fill_timestamp(timestamp: etree._Element, now: datetime, validity: timedelta) -> None:
+    """Give a copy of the template its Id, Created and Expires."""
     timestamp.set(f"{_WSU}Id", f"TS-{_uuid4()}")
     created, expires = timestamp
     created.text = _xs_datetime(now)
     expires.text = _xs_datetime(now + validity)
-    return timestamp
 
 
 def _uuid4() -> str:
