@@ -8,7 +8,6 @@ rows and the targets, short enough to paste into an issue).
 
 from __future__ import annotations
 
-import importlib
 import os
 import platform
 import shutil
@@ -18,7 +17,6 @@ import time
 import traceback
 from collections.abc import Callable, Mapping
 from importlib import metadata
-from types import ModuleType
 from typing import Any
 
 import cryptography
@@ -26,10 +24,17 @@ import xmlsec
 from cryptography.hazmat.backends.openssl.backend import backend as openssl
 from lxml import etree
 
+from benchmarks import e2e, issuance, memory, trust, validation
 from benchmarks.common import RESULTS_DIR, Results
 
 RESULTS_MD = RESULTS_DIR / "results.md"
-MODULES = ("validation", "issuance", "e2e", "memory", "trust")
+BENCHMARKS: tuple[tuple[str, Callable[[Results], None]], ...] = (
+    ("validation", validation.main),
+    ("issuance", issuance.main),
+    ("e2e", e2e.main),
+    ("memory", memory.main),
+    ("trust", trust.main),
+)
 
 
 def _version(distribution: str) -> str:
@@ -69,17 +74,6 @@ def machine() -> dict[str, Any]:
         "pysaml2": _version("pysaml2"),
         "xmlsec1 program (pysaml2)": _xmlsec1_program(),
     }
-
-
-def _load(name: str) -> ModuleType | None:
-    """A benchmark module, or None (with a message) while it has not been written yet."""
-    try:
-        return importlib.import_module(f"benchmarks.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"benchmarks.{name}":
-            raise
-        print(f"\n[{name}] skipped: benchmarks/{name}.py does not exist yet", flush=True)
-        return None
 
 
 def _duration(seconds: float) -> str:
@@ -149,13 +143,8 @@ def main() -> None:
     for key, value in info.items():
         print(f"  {key:<28} {value}")
     timings: dict[str, float] = {}
-    runners: list[tuple[str, Callable[[Results], None]]] = []
-    for name in MODULES:
-        module = _load(name)
-        if module is not None:
-            runners.append((name, module.main))
     failed = []
-    for name, run in runners:
+    for name, run in BENCHMARKS:
         start = time.perf_counter()
         try:
             run(results)
