@@ -61,6 +61,7 @@ CLAIMS = {
     f"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/{name}": [f"{name}-value-{n}" for n in range(2)]
     for name in ("name", "emailaddress", "upn", "givenname", "surname", "role", "groups")
 }
+TOKEN_BYTES: dict[str, int] = {}  # filled by _contenders, for the results
 PLAIN = "plain call"
 PLUGIN_ALONE = "client plugin alone"
 BEARER_REPEATED = "bearer, repeated token"
@@ -185,6 +186,7 @@ def _contenders(calls: int, wrap: Wrap = _unwrapped) -> Iterator[dict[str, zeep.
         ]
         hok = _hok_token(saml, relying_party)
         hok_fresh = [_hok_token(saml, relying_party) for _ in range(count)]
+        TOKEN_BYTES.update(bearer=len(bearer.xml), holder_of_key=len(hok.xml))
         print(f"bearer {len(bearer.xml)} bytes, holder-of-key {len(hok.xml)} bytes", flush=True)
         clients = {
             PLAIN: _client(urls["plain"], ca, []),
@@ -227,7 +229,16 @@ def main(results: Results) -> None:
     print_table("End-to-end zeep -> spyne calls on loopback HTTPS (keep-alive)", medians, PLAIN)
     base = medians[PLAIN]
     ratios = {name: median / base for name, median in medians.items()}
-    results.add("e2e", {"rounds": ROUNDS, "calls": CALLS, "median_seconds": medians, "ratio_to_plain": ratios})
+    results.add(
+        "e2e",
+        {
+            "rounds": ROUNDS,
+            "calls": CALLS,
+            "token_bytes": dict(TOKEN_BYTES),
+            "median_seconds": medians,
+            "ratio_to_plain": ratios,
+        },
+    )
     results.target("e2e bearer repeated / plain", ratios[BEARER_REPEATED], 1.10)
     results.target("e2e bearer first presentation / plain", ratios[BEARER_FIRST], 1.30)
     results.target("e2e client plugin alone / plain", ratios[PLUGIN_ALONE], 1.05)
