@@ -32,7 +32,7 @@ from .replay import ReplayCache
 from .saml import XML_SPACE, SamlAssertion, SamlFormatError, assertion_id, attributes_of, is_assertion, read_assertion
 from .signature import SignatureVerdict, TrustedIssuers, count_id, verify_signature
 from .token_cache import CachedToken, ValidatedTokenCache
-from .xmlparse import parse_xml
+from .xmlparse import XmlRejected, parse_xml
 
 if TYPE_CHECKING:
     from .decryption import AssertionDecrypter
@@ -192,11 +192,11 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
         fields = {}
         if remember and verdict.context_free:  # see token_cache: only those verdicts may be remembered
             fields = {f.name: getattr(assertion, f.name) for f in _CACHED_FIELDS}
-        expires = min(t for t in (assertion.not_on_or_after, assertion.confirmation_not_on_or_after) if t)
+        ends = [t for t in (assertion.not_on_or_after, assertion.confirmation_not_on_or_after) if t is not None]
         cached = CachedToken(
             fields=fields,
             audience_groups=_audience_groups(token),
-            expires=expires if fields else context.now,
+            expires=min(ends) if fields and ends else context.now,  # now: not remembered (no end: refused later)
             plaintext=plaintext,
             proof_key=proof_key,
             size=len(plaintext or b"") + sum(len(v) for v in fields.values() if isinstance(v, str)),
@@ -206,7 +206,10 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
     def _rebuild(self, cached: CachedToken, token: etree._Element, context: AuthenticationContext) -> SamlAssertion:
         """The assertion of a token validated before, over this message's tree."""
         if cached.plaintext is not None:
-            token = parse_xml(cached.plaintext, context.limits)
+            try:
+                token = parse_xml(cached.plaintext, context.limits)
+            except XmlRejected:  # a cache shared with a description of larger limits
+                raise _reject(FaultCode.FAILED_CHECK, "decryption", "the plaintext exceeds the limits") from None
         elif count_id(token.getroottree().getroot(), cached.fields["id"]) != 1:
             # The same refusal as the full path's profile check gives (see signature.check_profile).
             raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "duplicate-id", "the assertion's ID is not unique")
@@ -349,7 +352,8 @@ def _make_decrypter(source: DecryptionCertSource) -> AssertionDecrypter:
 
 
 def _audience_groups(token: etree._Element) -> tuple[frozenset[str], ...]:
-    """The audiences each AudienceRestriction names, wherever it sits one level down (as before)."""
+    """The audiences each AudienceRestriction names: every grandchild of the assertion with that tag
+    counts (SAML puts them in Conditions), so none can hide elsewhere one level down."""
     return tuple(
         frozenset(
             (a.text or "").strip(XML_SPACE)

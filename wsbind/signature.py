@@ -207,19 +207,6 @@ class SignatureVerdict:
     alone and may be remembered for them (``ValidatedTokenCache``)."""
 
 
-def verify_assertion_signature(
-    assertion: etree._Element,
-    assertion_id: str,
-    document: etree._Element,
-    trusted: TrustedIssuers,
-    allow_sha1: bool,
-    *,
-    engine: Engine = "auto",
-) -> x509.Certificate:
-    """Verify under the strict profile; return the trusted certificate that verified."""
-    return verify_signature(assertion, assertion_id, document, trusted, allow_sha1, engine=engine).certificate
-
-
 def verify_signature(
     assertion: etree._Element,
     assertion_id: str,
@@ -266,11 +253,13 @@ def _verify_fast(
 ) -> TrustedIssuer | None:
     prepared = PreparedSignature(signature, assertion)
     if not prepared.digest_matches():
+        log.debug("the assertion does not match the signature's DigestValue")
         return None
     signed_info = prepared.signed_info_bytes()
     for issuer in ordered:
         if prepared.verifies_with(issuer.public_key, signed_info):
             return issuer
+        log.debug("signature did not verify with %s", issuer.certificate.subject)
     return None
 
 

@@ -17,6 +17,7 @@ import xmlsec
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
+from security.attacks_semantics import resign
 from security.harness import AUDIENCE, IDENTITY, NOW, World, identity_of
 from wsbind import (
     CertSignedSamlAuthenticator,
@@ -295,3 +296,12 @@ def test_saml11_repeated_token_keeps_its_attributes(world: World) -> None:
     assert first is not None and second is not None
     assert dict(second.attributes) == dict(first.attributes) == {"role": first.attributes["role"]}
     assert cache_of(verifier).hits == 1
+
+
+@pytest.mark.parametrize("cache", [True, None], ids=["cache", "no-cache"])
+def test_an_assertion_without_any_end_is_refused_not_a_crash(world: World, cache: Any) -> None:
+    assertion = etree.fromstring(world.issue())
+    for element in assertion.iter(f"{{{ns.SAML2}}}Conditions", f"{{{ns.SAML2}}}SubjectConfirmationData"):
+        element.attrib.pop("NotOnOrAfter", None)
+    verifier = verifier_for(world, cache=cache)
+    assert refusal(verifier, envelope_at(resign(world, assertion), NOW)) == "lifetime-too-long"
