@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
@@ -155,7 +155,7 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
         self._check_times(assertion, context)
         self._check_audience(cached.audience_groups)
         if assertion.confirmation_method in HOLDER_OF_KEY:
-            self._check_proof(assertion, cast("ProofKey | None", cached.proof_key), document, context)
+            self._check_proof(assertion, cached.proof_key, document, context)
         self._check_one_time_use(assertion, context)
         self._run_validator(assertion)
         if cache is not None and key is not None and not hit and cached.expires > context.now:

@@ -22,9 +22,12 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
+
+if TYPE_CHECKING:
+    from .proof import ProofKey
 
 _ENTRY_OVERHEAD = 1024
 """Bytes an entry costs beyond its strings (dict slot, objects, the key); an estimate on the high side."""
@@ -41,7 +44,7 @@ class CachedToken:
     expires: datetime
     plaintext: bytes | None = None
     """For an encrypted token: the decrypted assertion, parsed again instead of decrypted again."""
-    proof_key: object | None = None
+    proof_key: ProofKey | None = None
     """For holder-of-key: the confirmation key, already read (an EncryptedKey already unwrapped)."""
     size: int = 0
 
