@@ -83,11 +83,11 @@ class PreparedSignature:
     def digest_matches(self) -> bool:
         """The enveloped-signature transform, exc-c14n, then the digest, compared in constant time."""
         digest = hashes.Hash(self._digest_hash())
-        digest.update(_canonical_without(self._assertion, self._signature, self._reference_prefixes))
+        digest.update(canonical_without(self._assertion, self._signature, self._reference_prefixes))
         return hmac.compare_digest(digest.finalize(), self.digest_value)
 
     def signed_info_bytes(self) -> bytes:
-        return _exclusive_c14n(self._signed_info, self._signed_info_prefixes)
+        return exclusive_c14n(self._signed_info, self._signed_info_prefixes)
 
     def verifies_with(self, key: PublicKeyTypes, signed_info: bytes) -> bool:
         """Whether ``key`` made SignatureValue over the canonical SignedInfo."""
@@ -149,7 +149,7 @@ def _base64(element: etree._Element) -> bytes:
         raise OutsideFastPath("unusual base64") from None
 
 
-def _exclusive_c14n(element: etree._Element, prefixes: Sequence[str] | None) -> bytes:
+def exclusive_c14n(element: etree._Element, prefixes: Sequence[str] | None) -> bytes:
     try:
         return etree.tostring(
             element, method="c14n", exclusive=True, with_comments=False, inclusive_ns_prefixes=prefixes
@@ -158,8 +158,11 @@ def _exclusive_c14n(element: etree._Element, prefixes: Sequence[str] | None) -> 
         raise OutsideFastPath("libxml2 cannot canonicalize this tree") from None
 
 
-def _canonical_without(assertion: etree._Element, signature: etree._Element, prefixes: Sequence[str] | None) -> bytes:
-    """exc-c14n of the assertion with the Signature element taken out (its tail text stays).
+def canonical_without(
+    assertion: etree._Element, signature: etree._Element, prefixes: Sequence[str] | None = None
+) -> bytes:
+    """exc-c14n of the assertion with the Signature element taken out (its tail text stays): the
+    enveloped-signature transform, for verifying and for signing (``xmldsig_sign``).
 
     The element is detached for the moment of canonicalization and put back exactly; lxml
     carries an element's tail with it, so the tail is handed to the preceding node meanwhile.
@@ -175,7 +178,7 @@ def _canonical_without(assertion: etree._Element, signature: etree._Element, pre
         else:
             previous.tail = (before or "") + tail
     try:
-        return _exclusive_c14n(assertion, prefixes)
+        return exclusive_c14n(assertion, prefixes)
     finally:
         if previous is None:
             assertion.text = before

@@ -4,7 +4,8 @@ Like python-xmlsec, the signer fills in a ds:Signature template placed in the do
 the template is text made once per signer (only the referenced ID changes), so the caller writes
 it into the document it is building and parses both in one go. Signing then removes the template
 from its parent for the enveloped transform, digests the parent's exclusive canonical form, puts
-the template back and signs the exclusive c14n of SignedInfo in its final place.
+the template back (``fastsig.canonical_without``, which the verifier uses too) and signs the
+exclusive c14n of SignedInfo in its final place.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from lxml import etree
 
 from . import namespaces as ns
+from .fastsig import canonical_without, exclusive_c14n
 
 __all__ = ["EnvelopedSigner"]
 
@@ -154,16 +156,9 @@ class EnvelopedSigner:
             digest = value = signature
         if digest.tag != _DIGEST_VALUE or value.tag != _SIGNATURE_VALUE:
             raise ValueError("sign() takes a ds:Signature made by this signer's template()")
-        if signature.tail:  # lxml's remove() would take it along, but the transform leaves it
-            raise ValueError("sign() takes a ds:Signature that no text follows")
-        index = parent.index(signature)
-        parent.remove(signature)  # the enveloped-signature transform
-        try:
-            canonical = etree.tostring(parent, method="c14n", exclusive=True, with_comments=False)
-        finally:
-            parent.insert(index, signature)
+        canonical = canonical_without(parent, signature)  # the enveloped-signature transform
         digest_value = digest.text = base64.b64encode(self._digest(canonical).digest()).decode("ascii")
-        signed = etree.tostring(signed_info, method="c14n", exclusive=True, with_comments=False)
+        signed = exclusive_c14n(signed_info, None)
         if self._rsa is not None:
             raw = self._rsa.sign(signed, self._padding, self._hash)
         elif self._ec is not None:
