@@ -27,27 +27,10 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from lxml import etree
 
 from . import namespaces as ns
+from .dsig_algorithms import DIGESTS, SIGNATURES
 
 _DS = f"{{{ns.DS}}}"
 _INCLUSIVE_NAMESPACES = f"{{{ns.C14N_EXCLUSIVE}}}InclusiveNamespaces"
-
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    ns.SHA1: hashes.SHA1,
-    ns.SHA256: hashes.SHA256,
-    ns.SHA384: hashes.SHA384,
-    ns.SHA512: hashes.SHA512,
-}
-_SIGNATURES: dict[str, tuple[type[rsa.RSAPublicKey] | type[ec.EllipticCurvePublicKey], type[hashes.HashAlgorithm]]] = {
-    ns.RSA_SHA1: (rsa.RSAPublicKey, hashes.SHA1),
-    ns.RSA_SHA256: (rsa.RSAPublicKey, hashes.SHA256),
-    ns.RSA_SHA384: (rsa.RSAPublicKey, hashes.SHA384),
-    ns.RSA_SHA512: (rsa.RSAPublicKey, hashes.SHA512),
-    ns.ECDSA_SHA1: (ec.EllipticCurvePublicKey, hashes.SHA1),
-    ns.ECDSA_SHA256: (ec.EllipticCurvePublicKey, hashes.SHA256),
-    ns.ECDSA_SHA384: (ec.EllipticCurvePublicKey, hashes.SHA384),
-    ns.ECDSA_SHA512: (ec.EllipticCurvePublicKey, hashes.SHA512),
-}
-
 
 class OutsideFastPath(Exception):
     """The signature is of a shape this path does not handle; python-xmlsec must decide."""
@@ -63,7 +46,7 @@ class PreparedSignature:
             c14n.tag == f"{_DS}CanonicalizationMethod"
             and method.tag == f"{_DS}SignatureMethod"
             and c14n.get("Algorithm") == ns.C14N_EXCLUSIVE
-            and method.get("Algorithm") in _SIGNATURES
+            and method.get("Algorithm") in SIGNATURES
         ):
             raise OutsideFastPath("SignedInfo is not exc-c14n with a known signature method")
         entity = next(assertion.iter(etree.Entity), None)
@@ -71,14 +54,14 @@ class PreparedSignature:
             # libxml2's c14n leaves entity references out, and python-xmlsec treats documents with
             # a DTD its own way; wsbind's parser refuses both before a signature is looked at.
             raise OutsideFastPath("a DOCTYPE or an entity reference")
-        self.key_type, self.hash = _SIGNATURES[method.get("Algorithm", "")]
+        self.key_type, self.hash = SIGNATURES[method.get("Algorithm", "")]
         self._signed_info_prefixes = _prefix_list(c14n)
         self._signed_info = signed_info
         self.signature_value = _base64(signature_value)
         self._assertion = assertion
         self._signature = signature
         self._reference_prefixes, digest_method, self.digest_value = _reference(reference)
-        self._digest_hash = _HASHES[digest_method]
+        self._digest_hash = DIGESTS[digest_method]
 
     def digest_matches(self) -> bool:
         """The enveloped-signature transform, exc-c14n, then the digest, compared in constant time."""
@@ -122,7 +105,7 @@ def _reference(reference: etree._Element) -> tuple[Sequence[str] | None, str, by
     if algorithms != [ns.ENVELOPED, ns.C14N_EXCLUSIVE] or len(transforms[0]):
         raise OutsideFastPath(f"transforms {algorithms}")
     method = digest_method.get("Algorithm", "")
-    if method not in _HASHES or len(digest_method) or len(digest_value):
+    if method not in DIGESTS or len(digest_method) or len(digest_value):
         raise OutsideFastPath("digest method")
     return _prefix_list(transforms[1]), method, _base64(digest_value)
 

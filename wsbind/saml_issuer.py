@@ -41,7 +41,7 @@ from .namespaces import (
     RSA_OAEP,
     RSA_OAEP_MGF1P,
 )
-from .xmldsig_sign import EnvelopedSigner
+from .xmldsig_sign import NCNAME, EnvelopedSigner
 from .xmlparse import parse_xml
 
 __all__ = [
@@ -71,8 +71,6 @@ _AUTHN_METHOD_V1 = "urn:oasis:names:tc:SAML:1.0:am:password"
 _ATTRIBUTE_NAMESPACE_V1 = "urn:mace:shibboleth:1.0:attributeNamespace:uri"
 _KEY_INFO_CONFIRMATION_TYPE = "saml2:KeyInfoConfirmationDataType"
 
-# xsd:ID values must be NCNames; we accept the ASCII subset that every peer parses.
-_NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*\Z")
 # Characters outside XML's Char production: no escape can carry them.
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -292,7 +290,7 @@ class SamlIssuer:
             raise ValueError("not_before must be earlier than now + lifetime")
         if assertion_id is None:
             assertion_id = "_" + secrets.token_hex(16)
-        elif not isinstance(assertion_id, str) or not _NCNAME.match(assertion_id):
+        elif not isinstance(assertion_id, str) or not NCNAME.match(assertion_id):
             raise ValueError("assertion_id must start with a letter or '_' (an xsd:ID)")
         key_info = confirmation_key_info
         if key_info is not None and key_info.tag != f"{{{ns.DS}}}KeyInfo":

@@ -11,10 +11,7 @@ exclusive c14n of SignedInfo in its final place.
 from __future__ import annotations
 
 import base64
-import hashlib
 import re
-from collections.abc import Callable
-from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -23,32 +20,15 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from lxml import etree
 
 from . import namespaces as ns
+from .dsig_algorithms import DIGESTS, SIGNATURES, PublicKeyType
 from .fastsig import canonical_without, exclusive_c14n
 
 __all__ = ["EnvelopedSigner"]
 
-_RSA_SIGNATURES: dict[str, hashes.HashAlgorithm] = {
-    ns.RSA_SHA1: hashes.SHA1(),  # noqa: S303 - a caller may choose it for an old peer; not the default
-    ns.RSA_SHA256: hashes.SHA256(),
-    ns.RSA_SHA384: hashes.SHA384(),
-    ns.RSA_SHA512: hashes.SHA512(),
-}
-_EC_SIGNATURES: dict[str, hashes.HashAlgorithm] = {
-    ns.ECDSA_SHA1: hashes.SHA1(),  # noqa: S303 - as RSA-SHA1
-    ns.ECDSA_SHA256: hashes.SHA256(),
-    ns.ECDSA_SHA384: hashes.SHA384(),
-    ns.ECDSA_SHA512: hashes.SHA512(),
-}
-_DIGESTS: dict[str, Callable[[bytes], Any]] = {
-    ns.SHA1: hashlib.sha1,
-    ns.SHA256: hashlib.sha256,
-    ns.SHA384: hashlib.sha384,
-    ns.SHA512: hashlib.sha512,
-}
 _EC_CURVES = (ec.SECP256R1, ec.SECP384R1, ec.SECP521R1)
 
 # The ID goes into the template unescaped, so only this ASCII subset of xsd:ID (NCName) is taken.
-_NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*\Z")
+NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*\Z")
 
 _SIGNATURE = f"{{{ns.DS}}}Signature"
 _DIGEST_VALUE = f"{{{ns.DS}}}DigestValue"
@@ -80,16 +60,16 @@ class EnvelopedSigner:
         include_certificate: bool = True,
     ) -> None:
         """``signature_algorithm`` defaults to RSA-SHA256 or ECDSA-SHA256 by key type."""
-        table: dict[str, hashes.HashAlgorithm]
+        key_type: PublicKeyType
         self._rsa: rsa.RSAPrivateKey | None = None
         self._ec: ec.EllipticCurvePrivateKey | None = None
         if isinstance(private_key, rsa.RSAPrivateKey):
-            table, default_signature = _RSA_SIGNATURES, ns.RSA_SHA256
+            key_type, default_signature = rsa.RSAPublicKey, ns.RSA_SHA256
             self._rsa = private_key
         elif isinstance(private_key, ec.EllipticCurvePrivateKey):
             if not isinstance(private_key.curve, _EC_CURVES):
                 raise ValueError("EC keys must be on P-256, P-384 or P-521")
-            table, default_signature = _EC_SIGNATURES, ns.ECDSA_SHA256
+            key_type, default_signature = ec.EllipticCurvePublicKey, ns.ECDSA_SHA256
             self._ec = private_key
         else:
             raise TypeError("private_key must be an RSA or EC private key from cryptography")
@@ -98,16 +78,16 @@ class EnvelopedSigner:
         if not _same_public_key(private_key, certificate):
             raise ValueError("the certificate does not hold the public half of private_key")
         signature_algorithm = signature_algorithm or default_signature
-        if signature_algorithm not in table:
+        if signature_algorithm not in SIGNATURES or SIGNATURES[signature_algorithm][0] is not key_type:
             raise ValueError(f"signature algorithm {signature_algorithm} does not fit this key")
-        if digest_algorithm not in _DIGESTS:
+        if digest_algorithm not in DIGESTS:
             raise ValueError(f"unsupported digest algorithm {digest_algorithm}")
 
         self.signature_algorithm = signature_algorithm
         self.digest_algorithm = digest_algorithm
         self.include_certificate = include_certificate
-        self._hash = table[signature_algorithm]
-        self._digest = _DIGESTS[digest_algorithm]
+        self._hash = SIGNATURES[signature_algorithm][1]()
+        self._digest = DIGESTS[digest_algorithm]
         self._padding = padding.PKCS1v15()
         self._ecdsa = ec.ECDSA(self._hash)
         # XML-DSig's ECDSA SignatureValue is r || s, each the curve's size in bytes (XML Signature 1.1,
@@ -134,7 +114,7 @@ class EnvelopedSigner:
 
     def template(self, reference_id: str) -> str:
         """The unsigned ds:Signature for the element whose ID is ``reference_id``, as XML text."""
-        if not _NCNAME.match(reference_id):
+        if not NCNAME.match(reference_id):
             raise ValueError("the reference ID must be an ASCII NCName")
         p = self._pieces
         return f"{p[0]}{reference_id}{p[1]}<ds:DigestValue/>{p[2]}<ds:SignatureValue/>{p[3]}"
@@ -157,7 +137,7 @@ class EnvelopedSigner:
         if digest.tag != _DIGEST_VALUE or value.tag != _SIGNATURE_VALUE:
             raise ValueError("sign() takes a ds:Signature made by this signer's template()")
         canonical = canonical_without(parent, signature)  # the enveloped-signature transform
-        digest_value = digest.text = base64.b64encode(self._digest(canonical).digest()).decode("ascii")
+        digest_value = digest.text = base64.b64encode(_digest(self._digest(), canonical)).decode("ascii")
         signed = exclusive_c14n(signed_info, None)
         if self._rsa is not None:
             raw = self._rsa.sign(signed, self._padding, self._hash)
@@ -172,3 +152,9 @@ class EnvelopedSigner:
             f"{p[0]}{signed_info[2].get('URI', '#')[1:]}{p[1]}<ds:DigestValue>{digest_value}</ds:DigestValue>"
             f"{p[2]}<ds:SignatureValue>{signature_value}</ds:SignatureValue>{p[3]}"
         )
+
+
+def _digest(algorithm: hashes.HashAlgorithm, data: bytes) -> bytes:
+    digest = hashes.Hash(algorithm)
+    digest.update(data)
+    return digest.finalize()
