@@ -97,7 +97,10 @@ class SecuredWsgiApplication:
         try:
             body = _read_body(environ, self.handler.verifier.limits.max_bytes)
             facts = TransportFacts(
-                self.handler.is_https(environ), environ.get("HTTP_AUTHORIZATION"), _charset(environ.get("CONTENT_TYPE"))
+                self.handler.is_https(environ),
+                environ.get("HTTP_AUTHORIZATION"),
+                _charset(environ.get("CONTENT_TYPE")),
+                environ.get("REMOTE_ADDR"),
             )
             verified = self.handler.verifier.verify(body, facts)
         except SecurityVerificationError as exc:

@@ -39,7 +39,7 @@ def _without_id(token: bytes) -> bytes:
 
 CASES = {
     # name: (how to build the request from (saml_issuer, rogue_issuer, relying_party cert), fault code)
-    "tampered-subject": (lambda s, r, rp: envelope(_tampered(s.issue(subject="alice"))), "FailedCheck"),
+    "tampered-subject": (lambda s, r, rp: envelope(_tampered(s.issue(subject="alice"))), "FailedAuthentication"),
     "untrusted-issuer": (lambda s, r, rp: envelope(r.issue(subject="alice")), "FailedAuthentication"),
     "expired-assertion": (
         lambda s, r, rp: envelope(s.issue(subject="alice", now=NOW - 3 * HOUR, lifetime=HOUR)),
@@ -57,7 +57,7 @@ CASES = {
     ),
     "signed-content-changed": (
         lambda s, r, rp: envelope(s.issue(subject="alice").replace(b' Version="2.0"', b' Version="9.9"')),
-        "FailedCheck",
+        "FailedAuthentication",
     ),
     "assertion-without-id": (
         lambda s, r, rp: envelope(_without_id(s.issue(subject="alice"))),
@@ -82,7 +82,7 @@ CASES = {
     ),
     "saml11-tampered": (
         lambda s, r, rp: envelope(_tampered(s.issue(subject="alice", version=SamlVersion.V1_1))),
-        "FailedCheck",
+        "FailedAuthentication",
     ),
 }
 
@@ -126,7 +126,7 @@ def test_soap12_faults_carry_the_code_as_subcode(
     token = _tampered(saml_issuer.issue(subject="alice"))
     with start_service(server_description(issuer), soap12=True) as url:
         status, code, body = post(url, envelope(token, soap12=True), tls["ca"], soap12=True)
-    assert (status, code) == (500, "FailedCheck")
+    assert (status, code) == (500, "FailedAuthentication")
     assert b"Sender" in body
 
 

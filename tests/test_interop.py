@@ -426,20 +426,19 @@ def test_one_changed_byte_is_refused_by_the_service(
     start_service: Starter, tls: dict[str, Path], issuer: Issuer, signed: Signed, tamper: Tamper
 ) -> None:
     code = fault_code_of(start_service, tls, audience_checking(issuer), tamper.apply(signed.xml))
-    assert "FailedCheck" in code
+    assert "FailedAuthentication" in code
 
 
 @pytest.mark.parametrize("tamper", TAMPERS)
 def test_one_changed_byte_is_refused_by_the_verifier(issuer: Issuer, signed: Signed, tamper: Tamper) -> None:
     error = verification_error(audience_checking(issuer), tamper.apply(signed.xml))
-    assert error.fault_code == FaultCode.FAILED_CHECK
+    assert error.fault_code == FaultCode.FAILED_AUTHENTICATION
     assert error.reason == "signature"
 
 
 # The oracles embed the signer's certificate in KeyInfo. No trusted key verifies the signature,
-# and the certificate it names is not in the allow-list, so the verifier reports an untrusted
-# signer, FailedAuthentication ("untrusted-issuer"), rather than tampering, FailedCheck. (It never
-# verifies with a KeyInfo certificate, so that is the honest description: "not ours", not "broken".)
+# and the certificate it names is not in the allow-list, so the log says "untrusted-issuer"
+# rather than "signature" (tampering); the peer sees FailedAuthentication either way.
 def test_trusted_oracle_signature_refused_by_a_service_trusting_another_issuer(
     start_service: Starter, tls: dict[str, Path], rogue: Issuer, signed: Signed
 ) -> None:
@@ -458,7 +457,7 @@ def test_signature_naming_no_certificate_refused_by_another_issuer(
 ) -> None:
     """Without an X509Certificate (signxml writes a KeyValue, pysaml2 no KeyInfo at all) the
     verifier cannot tell an untrusted signer from a broken signature: no trusted key verifies
-    it, so FailedCheck. It is still accepted by a service trusting the real issuer."""
+    it, so the log says "signature". It is still accepted by a service trusting the real issuer."""
     if oracle == "signxml":
         token = signxml_assertion(issuer, SamlVersion.V2_0, with_certificate=False)
         assert b"KeyValue" in token and b"X509Certificate" not in token
@@ -467,7 +466,7 @@ def test_signature_naming_no_certificate_refused_by_another_issuer(
         assert b"KeyInfo" not in token
     assert verify(audience_checking(issuer), token).saml_assertion is not None
     error = verification_error(audience_checking(rogue), token)
-    assert (error.fault_code, error.reason) == (FaultCode.FAILED_CHECK, "signature")
+    assert (error.fault_code, error.reason) == (FaultCode.FAILED_AUTHENTICATION, "signature")
 
 
 @pytest.mark.parametrize("version", [SamlVersion.V2_0, SamlVersion.V1_1], ids=["saml20", "saml11"])
@@ -483,6 +482,6 @@ def test_inclusive_c14n_signed_alone_does_not_survive_the_soap_header(issuer: Is
     XMLVerifier().verify(token, x509_cert=certificate, id_attribute=id_attribute)
 
     error = verification_error(audience_checking(issuer), token)
-    assert (error.fault_code, error.reason) == (FaultCode.FAILED_CHECK, "signature")
+    assert (error.fault_code, error.reason) == (FaultCode.FAILED_AUTHENTICATION, "signature")
     with pytest.raises(InvalidSignature):
         XMLVerifier().verify(envelope(token), x509_cert=certificate, id_attribute=id_attribute)

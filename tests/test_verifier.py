@@ -135,7 +135,7 @@ def test_r63_trusted_certificate_in_keyinfo_does_not_lend_trust(
 
     forged = _mutate(rogue_issuer.issue(subject="alice", now=NOW), name_trusted_cert)
     error = _refused(verifier, envelope(forged, now=NOW))
-    assert (error.fault_code, error.reason) == (FaultCode.FAILED_CHECK, "signature")
+    assert (error.fault_code, error.reason) == (FaultCode.FAILED_AUTHENTICATION, "signature")
 
 
 def test_unsigned_assertion_is_refused(verifier: MessageVerifier, token: bytes) -> None:
@@ -365,7 +365,7 @@ def test_encrypted_for_someone_else_fails_check(
     verifier = _verifier(
         server_description(issuer, decryption_cert=(relying_party.certificate, relying_party.private_key))
     )
-    assert _refused(verifier, envelope(encrypted, now=NOW)).fault_code == FaultCode.FAILED_CHECK
+    assert _refused(verifier, envelope(encrypted, now=NOW)).fault_code == FaultCode.FAILED_AUTHENTICATION
 
 
 # -- transport, message properties, adapters ----------------------------------------------

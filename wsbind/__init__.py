@@ -79,6 +79,7 @@ from .keys import (
     SecurityKeyHandle,
 )
 from .limits import MessageLimits
+from .replay import ReplayCache, ReplayStore
 from .saml import SamlAssertion
 from .token_cache import ValidatedTokenCache
 from .tokens import XmlSecurityToken, XmlTokenSource, create_xml_security_token, free_security_token
@@ -116,6 +117,8 @@ __all__ = [
     "SamlAuthenticator",
     "CertSignedSamlAuthenticator",
     "SamlValidator",
+    "ReplayStore",
+    "ReplayCache",
     # enums
     "SecurityBindingType",
     "ChannelBinding",

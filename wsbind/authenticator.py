@@ -1,35 +1,50 @@
 """SAML authenticators: how a server decides whether to believe an assertion.
 
 ``CertSignedSamlAuthenticator`` is WS_CERT_SIGNED_SAML_AUTHENTICATOR: an assertion is believed
-only if its signature verifies with one of the trusted issuer certificates (an allow-list; no
-chain building, no revocation: vet the certificates you list). Beyond WWSAPI, it also enforces
-the assertion's time window, audience restriction and subject confirmation, because a
-relying party that skips them is the usual way SAML deployments get broken.
+only if its signature verifies with a trusted issuer certificate (an allow-list; no chain
+building, no revocation: vet the certificates you list). Given as a mapping, each certificate
+is trusted for one issuer name only. Beyond WWSAPI, it also enforces the assertion's time
+window, audience restriction, subject and subject confirmation, because a relying party that
+skips them is the usual way SAML deployments get broken.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import ipaddress
 import logging
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
 from . import namespaces as ns
-from .certs import CertificateSource, load_certificate, load_private_key
+from .certs import MIN_RSA_BITS, CertificateSource, load_certificate, load_private_key, weak_rsa_bits
 from .credentials import CertCredential
 from .enums import SamlAuthenticatorType
-from .errors import FaultCode, InvalidSecurityDescription, SecurityVerificationError
+from .errors import FaultCode, InvalidSecurityDescription, SecurityVerificationError, not_authenticated
 from .limits import DEFAULT_MESSAGE_LIMITS, MessageLimits
 from .proof import ProofKey, ProofKeyUnavailable, read_proof_key, verify_endorsing
-from .replay import ReplayCache
-from .saml import XML_SPACE, SamlAssertion, SamlFormatError, assertion_id, attributes_of, is_assertion, read_assertion
+from .replay import ReplayCache, ReplayStore
+from .saml import (
+    SamlAssertion,
+    SamlFormatError,
+    assertion_id,
+    attributes_of,
+    audience_text,
+    check_identifier,
+    is_assertion,
+    issuer_of,
+    read_assertion,
+    read_name_id,
+)
 from .signature import SignatureVerdict, TrustedIssuers, count_id, verify_signature
 from .token_cache import CachedToken, ValidatedTokenCache
 from .xmlparse import XmlRejected, parse_xml
@@ -43,11 +58,17 @@ SamlValidator = Callable[[SamlAssertion], object]
 """WS_VALIDATE_SAML_CALLBACK: raise (or return False) to reject the assertion (R61)."""
 
 DecryptionCertSource = CertCredential | tuple[CertificateSource, object]
+TrustedIssuerCerts = Mapping[str, CertificateSource | Sequence[CertificateSource]] | Iterable[CertificateSource]
+"""``{issuer name: certificate or certificates}`` (recommended), or certificates trusted for any name."""
 
-BEARER = frozenset({"urn:oasis:names:tc:SAML:2.0:cm:bearer", "urn:oasis:names:tc:SAML:1.0:cm:bearer"})
-HOLDER_OF_KEY = frozenset(
-    {"urn:oasis:names:tc:SAML:2.0:cm:holder-of-key", "urn:oasis:names:tc:SAML:1.0:cm:holder-of-key"}
-)
+BEARER_V2 = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
+BEARER_V1 = "urn:oasis:names:tc:SAML:1.0:cm:bearer"
+HOLDER_OF_KEY_V2 = "urn:oasis:names:tc:SAML:2.0:cm:holder-of-key"
+HOLDER_OF_KEY_V1 = "urn:oasis:names:tc:SAML:1.0:cm:holder-of-key"
+BEARER = frozenset({BEARER_V2, BEARER_V1})
+HOLDER_OF_KEY = frozenset({HOLDER_OF_KEY_V2, HOLDER_OF_KEY_V1})
+_METHODS_OF_VERSION = {"2.0": frozenset({BEARER_V2, HOLDER_OF_KEY_V2}), "1.1": frozenset({BEARER_V1, HOLDER_OF_KEY_V1})}
+"""A confirmation method's URN names its SAML version (SAML 2.0 Profiles 3; SAML 1.1 Core 2.4.2.3)."""
 _KNOWN_CONDITIONS = frozenset(
     {
         f"{{{ns.SAML2}}}AudienceRestriction",
@@ -60,7 +81,9 @@ _KNOWN_CONDITIONS = frozenset(
 _ENCRYPTED = frozenset({f"{{{ns.SAML2}}}EncryptedAssertion", f"{{{ns.XENC}}}EncryptedData"})
 _RESTRICTIONS = (f"{{{ns.SAML2}}}AudienceRestriction", f"{{{ns.SAML1}}}AudienceRestrictionCondition")
 _CACHED_FIELDS = tuple(
-    f for f in dataclasses.fields(SamlAssertion) if f.name not in {"element", "attributes", "confirmation_key_info"}
+    f
+    for f in dataclasses.fields(SamlAssertion)
+    if f.name not in {"element", "attributes", "confirmation_key_info", "encrypted_subject"}
 )
 """SamlAssertion fields a cache keeps: not those pointing into a tree, which are rebuilt over each message."""
 
@@ -81,6 +104,10 @@ class AuthenticationContext:
     """The message's WS-Addressing To header, which an asymmetric proof must sign."""
     token_cache: ValidatedTokenCache | None = None
     """Where tokens already validated are remembered (None: validate every token in full)."""
+    fresh_until: datetime | None = None
+    """When the checked Timestamp stops being fresh (message replay is remembered until then)."""
+    peer_address: str | None = None
+    """The IP address the request came from, for SubjectConfirmationData/@Address."""
 
 
 def is_saml_token(element: etree._Element) -> bool:
@@ -104,40 +131,84 @@ class SamlAuthenticator(ABC):
 
 
 class CertSignedSamlAuthenticator(SamlAuthenticator):
-    """Accept assertions signed by one of ``trusted_issuer_certs``.
+    """Accept assertions signed by a trusted issuer certificate.
 
+    ``trusted_issuer_certs``: ``{issuer name: certificate or list of certificates}`` binds each
+    key to the one Issuer it may sign as; the Issuer must equal a name exactly (no trimming, case
+    folding or URL normalisation). A plain list of certificates lets any of them sign under any
+    name (WWSAPI's form; a warning is logged once).
     ``decryption_cert`` (a CertCredential with key_file, or a (certificate, private key) pair)
-    decrypts EncryptedAssertion (SAML 2.0) and encrypted SAML 1.1 assertions.
+    decrypts EncryptedAssertion (SAML 2.0), encrypted SAML 1.1 assertions and EncryptedID.
     ``saml_validator(assertion)`` runs last and rejects by raising or returning False.
     ``audiences``: when given, the assertion must be restricted to at least one of them.
+    ``recipients``: when given, a SubjectConfirmationData Recipient must be one of them.
+    ``check_address``: a SubjectConfirmationData Address must be the peer's IP address.
+    ``require_subject``: refuse an assertion whose Subject names no one with a NameID.
+    ``detect_replay``: refuse a message presented a second time while its Timestamp is fresh.
+    ``replay_store``: where OneTimeUse assertions and replayed messages are remembered.
+    ``allow_cbc``: accept AES-CBC encrypted assertions (ADFS's default; AES-GCM is always accepted).
+    ``allow_weak_rsa``: accept RSA keys under 2048 bits.
     """
 
     authenticator_type: ClassVar[SamlAuthenticatorType] = SamlAuthenticatorType.CERT_SIGNED
 
     def __init__(
         self,
-        trusted_issuer_certs: Iterable[CertificateSource],
+        trusted_issuer_certs: TrustedIssuerCerts,
         decryption_cert: DecryptionCertSource | None = None,
         saml_validator: SamlValidator | None = None,
         *,
         audiences: Sequence[str] = (),
-        replay_cache: ReplayCache | None = None,
+        recipients: Sequence[str] = (),
+        check_address: bool = False,
+        require_subject: bool = True,
+        detect_replay: bool = False,
+        replay_store: ReplayStore | None = None,
+        allow_cbc: bool = True,
+        allow_weak_rsa: bool = False,
     ) -> None:
-        certificates = tuple(load_certificate(c) for c in trusted_issuer_certs)
+        by_name = _trusted_by_name(trusted_issuer_certs)
+        certificates = tuple(dict.fromkeys(c for certs in by_name.values() for c in certs))
         if not certificates:
             raise InvalidSecurityDescription(
                 "R27",
                 "CertSignedSamlAuthenticator has no trusted issuer certificates, so it could accept nothing.",
-                "pass the certificate(s) of the issuers (STS) you trust as trusted_issuer_certs.",
+                "pass {issuer name: certificate} for the issuers (STS) you trust as trusted_issuer_certs.",
             )
+        for certificate in certificates:
+            bits = weak_rsa_bits(certificate.public_key())
+            if bits is not None and not allow_weak_rsa:
+                raise InvalidSecurityDescription(
+                    "R63",
+                    f"the trusted issuer certificate {certificate.subject.rfc4514_string()!r} holds a {bits}-bit "
+                    f"RSA key; wsbind refuses RSA keys under {MIN_RSA_BITS} bits, which can be factored.",
+                    "have the issuer sign with RSA-2048 or larger (or ECDSA P-256), or pass allow_weak_rsa=True "
+                    "if you accept the risk.",
+                )
         if saml_validator is not None and not callable(saml_validator):
             raise TypeError("saml_validator must be callable: f(assertion) raising to reject")
+        for name, value in (("audiences", audiences), ("recipients", recipients)):
+            if isinstance(value, str):
+                raise TypeError(f"{name} is a list of URIs, not one string: {name}=[{value!r}]")
         self.trusted_issuer_certs = certificates
+        self.trusted_issuer_names = frozenset(n for n in by_name if n is not None)
         self.saml_validator = saml_validator
         self.audiences = tuple(audiences)
-        self._trusted = TrustedIssuers(certificates)
-        self._decrypter = _make_decrypter(decryption_cert) if decryption_cert is not None else None
-        self._replay = replay_cache or ReplayCache()
+        self.recipients = tuple(recipients)
+        self.check_address = check_address
+        self.require_subject = require_subject
+        self.detect_replay = detect_replay
+        self.allow_weak_rsa = allow_weak_rsa
+        self._any_name = TrustedIssuers(by_name[None]) if None in by_name else None
+        self._by_name = {n: TrustedIssuers(c) for n, c in by_name.items() if n is not None}
+        if self._any_name is not None:
+            _warn_unbound_issuers()
+        self._decrypter = (
+            _make_decrypter(decryption_cert, allow_cbc=allow_cbc, allow_weak_rsa=allow_weak_rsa)
+            if decryption_cert is not None
+            else None
+        )
+        self._replay = replay_store if replay_store is not None else ReplayCache()
         self._cache_salt = os.urandom(16)  # a token validated here is never a cache hit for another authenticator
 
     def authenticate(
@@ -154,9 +225,11 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
         # What may differ from one presentation of the same bytes to the next: checked every time.
         self._check_times(assertion, context)
         self._check_audience(cached.audience_groups)
+        self._check_address(assertion, context)
         if assertion.confirmation_method in HOLDER_OF_KEY:
             self._check_proof(assertion, cached.proof_key, document, context)
         self._check_one_time_use(assertion, context)
+        self._check_replay(assertion, context)
         self._run_validator(assertion)
         if cache is not None and key is not None and not hit and cached.expires > context.now:
             cache.put(key, cached)
@@ -178,15 +251,17 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
                 # Until the signature verifies, the plaintext may be an attacker's edit of the
                 # ciphertext: every refusal must look alike, or it becomes a decryption oracle.
                 detail = f"after decrypting: {exc.reason} {exc.detail}"
-                raise _reject(FaultCode.FAILED_CHECK, "decryption", detail) from None
+                raise not_authenticated("decryption", detail) from None
             plaintext = etree.tostring(token) if remember else None
         else:
             verdict = self._verify_signature(token, document, context)
         try:
             assertion = read_assertion(token, verdict.certificate)
         except SamlFormatError as exc:
-            raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "malformed-assertion", str(exc)) from None
+            raise _reject(FaultCode.INVALID_SECURITY_TOKEN, exc.reason, str(exc)) from None
+        assertion = self._subject(assertion, context)
         self._check_conditions_shape(assertion)
+        self._check_validity_shape(assertion)
         self._check_confirmation_shape(assertion)
         proof_key = self._proof_key(assertion) if assertion.confirmation_method in HOLDER_OF_KEY else None
         fields = {}
@@ -209,27 +284,34 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
             try:
                 token = parse_xml(cached.plaintext, context.limits)
             except XmlRejected:  # a cache shared with a description of larger limits
-                raise _reject(FaultCode.FAILED_CHECK, "decryption", "the plaintext exceeds the limits") from None
+                raise not_authenticated("decryption", "the plaintext exceeds the limits") from None
         elif count_id(token.getroottree().getroot(), cached.fields["id"]) != 1:
             # The same refusal as the full path's profile check gives (see signature.check_profile).
             raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "duplicate-id", "the assertion's ID is not unique")
+        key_info = None
         if cached.proof_key is not None:  # the confirmation KeyInfo is an element of this tree
-            return read_assertion(token, cached.fields["signing_certificate"])
-        return SamlAssertion(**cached.fields, element=token, attributes=attributes_of(token))
+            key_info = read_assertion(token).confirmation_key_info
+        return SamlAssertion(
+            **cached.fields, element=token, attributes=attributes_of(token), confirmation_key_info=key_info
+        )
 
     def _verify_signature(
         self, token: etree._Element, document: etree._Element, context: AuthenticationContext
     ) -> SignatureVerdict:
-        """Check the token is an assertion fit to verify, and verify it."""
+        """Check the token is an assertion fit to verify, and verify it with the keys its Issuer has."""
         if not is_assertion(token):
             raise _reject(FaultCode.UNSUPPORTED_SECURITY_TOKEN, "not-saml", f"token {token.tag!r}")
         for node in token.iter(etree.Comment, etree.ProcessingInstruction):
             raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "comment-in-assertion", f"{node!r}")
         try:
             identifier = assertion_id(token)
+            issuer = issuer_of(token)
         except SamlFormatError as exc:
-            raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "malformed-assertion", str(exc)) from None
-        return verify_signature(token, identifier, document, self._trusted, context.allow_sha1)
+            raise _reject(FaultCode.INVALID_SECURITY_TOKEN, exc.reason, str(exc)) from None
+        trusted = self._by_name.get(issuer, self._any_name)
+        if trusted is None:
+            raise not_authenticated("untrusted-issuer", f"no key is trusted for {issuer!r}")
+        return verify_signature(token, identifier, document, trusted, context.allow_sha1)
 
     def _decrypt(self, token: etree._Element, context: AuthenticationContext) -> etree._Element:
         if self._decrypter is None:
@@ -241,7 +323,28 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
         try:
             return self._decrypter.decrypt(token, context.limits)
         except DecryptionFailed:
-            raise _reject(FaultCode.FAILED_CHECK, "decryption", "the assertion could not be decrypted") from None
+            raise not_authenticated("decryption", "the assertion could not be decrypted") from None
+
+    def _subject(self, assertion: SamlAssertion, context: AuthenticationContext) -> SamlAssertion:
+        """Decrypt an EncryptedID; refuse a subject without a NameID unless ``require_subject=False``."""
+        encrypted = assertion.encrypted_subject
+        if encrypted is not None and self._decrypter is not None:
+            from .decryption import DecryptionFailed
+
+            try:
+                name_id = self._decrypter.decrypt(encrypted, context.limits)
+                value = read_name_id(name_id)
+            except DecryptionFailed:
+                raise not_authenticated("decryption", "the EncryptedID could not be decrypted") from None
+            except SamlFormatError as exc:
+                raise _reject(FaultCode.INVALID_SECURITY_TOKEN, exc.reason, f"in the EncryptedID: {exc}") from None
+            assertion = dataclasses.replace(
+                assertion, subject_name_id=value, subject_name_format=name_id.get("Format"), encrypted_subject=None
+            )
+        if assertion.subject_name_id is None and self.require_subject:
+            what = "an EncryptedID and no decryption_cert" if encrypted is not None else "no NameID"
+            raise _reject(FaultCode.FAILED_AUTHENTICATION, "no-subject", f"the Subject has {what}")
+        return assertion
 
     def _check_conditions_shape(self, assertion: SamlAssertion) -> None:
         conditions = [c for c in assertion.element if isinstance(c.tag, str) and _local(c.tag) == "Conditions"]
@@ -252,12 +355,52 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
                 raise _reject(FaultCode.FAILED_AUTHENTICATION, "unknown-condition", condition.tag)
 
     @staticmethod
-    def _check_confirmation_shape(assertion: SamlAssertion) -> None:
+    def _check_validity_shape(assertion: SamlAssertion) -> None:
+        """Windows that hold no instant, and an assertion issued after it stopped being valid."""
+        for start, end, what in (
+            (assertion.not_before, assertion.not_on_or_after, "Conditions"),
+            (assertion.confirmation_not_before, assertion.confirmation_not_on_or_after, "SubjectConfirmationData"),
+        ):
+            if start is not None and end is not None and start >= end:
+                raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "empty-validity", f"{what} NotBefore {start} >= {end}")
+        if assertion.not_on_or_after is not None and assertion.issue_instant > assertion.not_on_or_after:
+            raise _reject(
+                FaultCode.INVALID_SECURITY_TOKEN,
+                "issued-after-expiry",
+                f"IssueInstant {assertion.issue_instant} after NotOnOrAfter {assertion.not_on_or_after}",
+            )
+
+    def _check_confirmation_shape(self, assertion: SamlAssertion) -> None:
+        """SAML 2.0 Profiles 3 and 4.1.4.2: the method of the assertion's own version, the
+        bearer rules for SubjectConfirmationData, and no InResponseTo (WS-Security sends no request)."""
         method = assertion.confirmation_method
-        if method not in BEARER and method not in HOLDER_OF_KEY:
-            raise _reject(FaultCode.FAILED_AUTHENTICATION, "confirmation-method", f"method {method!r}")
+        if method not in _METHODS_OF_VERSION[assertion.version]:
+            raise _reject(
+                FaultCode.FAILED_AUTHENTICATION, "confirmation-method", f"method {method!r} in SAML {assertion.version}"
+            )
         if method in BEARER and assertion.confirmation_key_info is not None:
             raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "confirmation-method", "a bearer confirmation names a key")
+        if assertion.confirmation_in_response_to is not None:
+            raise _reject(FaultCode.FAILED_AUTHENTICATION, "in-response-to", "no request was sent for it to answer")
+        recipient = assertion.confirmation_recipient
+        if self.recipients and recipient is not None and recipient not in self.recipients:
+            raise _reject(FaultCode.FAILED_AUTHENTICATION, "wrong-recipient", f"Recipient {recipient!r}")
+
+    def _check_address(self, assertion: SamlAssertion, context: AuthenticationContext) -> None:
+        """SubjectConfirmationData/@Address, when asked to: the request must come from there."""
+        address = assertion.confirmation_address
+        if not self.check_address or address is None:
+            return
+        try:
+            same = context.peer_address is not None and (
+                ipaddress.ip_address(address) == ipaddress.ip_address(context.peer_address)
+            )
+        except ValueError:
+            same = False
+        if not same:
+            raise _reject(
+                FaultCode.FAILED_AUTHENTICATION, "wrong-address", f"Address {address!r}, peer {context.peer_address!r}"
+            )
 
     @staticmethod
     def _check_times(assertion: SamlAssertion, context: AuthenticationContext) -> None:
@@ -266,6 +409,9 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
             raise _reject(FaultCode.FAILED_AUTHENTICATION, "not-yet-valid", f"NotBefore {assertion.not_before}")
         if assertion.not_on_or_after is not None and now - skew >= assertion.not_on_or_after:
             raise _reject(FaultCode.FAILED_AUTHENTICATION, "expired", f"NotOnOrAfter {assertion.not_on_or_after}")
+        if now + skew < assertion.issue_instant:
+            detail = f"IssueInstant {assertion.issue_instant}"
+            raise _reject(FaultCode.FAILED_AUTHENTICATION, "issued-in-future", detail)
         start, end = assertion.not_before or assertion.issue_instant, assertion.not_on_or_after
         if end is None or end - start > context.limits.max_assertion_lifetime:
             raise _reject(
@@ -276,6 +422,10 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
         expiry = assertion.confirmation_not_on_or_after
         if expiry is not None and now - skew >= expiry:
             raise _reject(FaultCode.FAILED_AUTHENTICATION, "expired", f"confirmation NotOnOrAfter {expiry}")
+        confirmation_start = assertion.confirmation_not_before
+        if confirmation_start is not None and now + skew < confirmation_start:
+            detail = f"confirmation NotBefore {confirmation_start}"
+            raise _reject(FaultCode.FAILED_AUTHENTICATION, "not-yet-valid", detail)
 
     def _check_audience(self, groups: tuple[frozenset[str], ...]) -> None:
         """Every AudienceRestriction must name one of ours (restrictions are ANDed)."""
@@ -313,7 +463,7 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
         if len(children) != 1:
             raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "proof-key", "confirmation KeyInfo must hold one key")
         try:
-            return read_proof_key(children[0], self._decrypter)
+            return read_proof_key(children[0], self._decrypter, allow_weak_rsa=self.allow_weak_rsa)
         except ProofKeyUnavailable as exc:
             raise _reject(exc.fault_code, exc.reason, exc.detail) from None
 
@@ -324,6 +474,28 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
         key = f"{assertion.issuer}\x00{assertion.id}"
         if not self._replay.first_use(key, expires + context.clock_skew, context.now):
             raise _reject(FaultCode.FAILED_AUTHENTICATION, "replay", f"OneTimeUse assertion {assertion.id} seen before")
+
+    def _check_replay(self, assertion: SamlAssertion, context: AuthenticationContext) -> None:
+        """``detect_replay``: the same message twice while its Timestamp is fresh is refused.
+
+        A message is its assertion and its Timestamp (Id, Created, Expires) with the signature
+        values of the Security header: a holder-of-key proof signs the Timestamp, so a replayer
+        cannot make a new message of an old one; a bearer message's Timestamp is not signed, so
+        this only stops the same bytes sent again (use OneTimeUse or holder-of-key for more).
+        """
+        if not self.detect_replay:
+            return
+        timestamp, until = context.timestamp, context.fresh_until
+        if timestamp is None or until is None:  # MessageVerifier refuses this configuration
+            raise _reject(FaultCode.INVALID_SECURITY, "no-timestamp", "detect_replay needs a Timestamp")
+        digest = hashlib.sha256(assertion.id.encode())
+        digest.update(etree.tostring(timestamp, method="c14n", exclusive=True))
+        assert context.security is not None  # the Timestamp came from it
+        for value in context.security.iterfind(f"{{{ns.DS}}}Signature/{{{ns.DS}}}SignatureValue"):
+            digest.update(b"\x00" + "".join((value.text or "").split()).encode())
+        key = f"message\x00{assertion.issuer}\x00{digest.hexdigest()}"
+        if not self._replay.first_use(key, until, context.now):
+            raise not_authenticated("message-replay", f"message with assertion {assertion.id}")
 
     def _run_validator(self, assertion: SamlAssertion) -> None:
         if self.saml_validator is None:
@@ -337,7 +509,48 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
             raise _reject(FaultCode.FAILED_AUTHENTICATION, "validator-rejected", "saml_validator returned False")
 
 
-def _make_decrypter(source: DecryptionCertSource) -> AssertionDecrypter:
+def _trusted_by_name(source: TrustedIssuerCerts) -> dict[str | None, tuple[x509.Certificate, ...]]:
+    """``{issuer name: certificates}``; the plain-list form is filed under None (any name)."""
+    if isinstance(source, str | bytes | os.PathLike):
+        raise TypeError(
+            "trusted_issuer_certs takes {issuer name: certificate} or a list of certificates, "
+            f"not one {type(source).__name__}: wrap it, e.g. {{'https://sts.example': cert}}"
+        )
+    if not isinstance(source, Mapping):
+        return {None: tuple(load_certificate(c) for c in source)} if source else {}
+    by_name: dict[str | None, tuple[x509.Certificate, ...]] = {}
+    for name, value in source.items():
+        if not isinstance(name, str):
+            raise TypeError(f"trusted_issuer_certs: an issuer name is a string, not {name!r}")
+        try:
+            check_identifier(name, "issuer name")
+        except SamlFormatError as exc:
+            raise InvalidSecurityDescription(
+                "R27", f"trusted_issuer_certs: {exc}; no assertion could name that issuer.", "write the name exactly"
+            ) from None
+        items = [value] if isinstance(value, x509.Certificate | bytes | str | os.PathLike) else list(value)
+        if not items:
+            raise InvalidSecurityDescription(
+                "R27", f"trusted_issuer_certs[{name!r}] lists no certificate.", "give that issuer's certificate(s)"
+            )
+        by_name[name] = tuple(load_certificate(c) for c in items)
+    return by_name
+
+
+_warned_unbound = False
+
+
+def _warn_unbound_issuers() -> None:
+    global _warned_unbound
+    if not _warned_unbound:
+        _warned_unbound = True
+        log.warning(
+            "trusted_issuer_certs is a list: any trusted issuer may sign assertions in any other's name. "
+            "Pass {issuer name: certificate} to bind each key to its issuer."
+        )
+
+
+def _make_decrypter(source: DecryptionCertSource, *, allow_cbc: bool, allow_weak_rsa: bool) -> AssertionDecrypter:
     from .decryption import AssertionDecrypter
 
     if isinstance(source, CertCredential):
@@ -348,18 +561,21 @@ def _make_decrypter(source: DecryptionCertSource) -> AssertionDecrypter:
         key = load_private_key(source[1])
     if not isinstance(key, rsa.RSAPrivateKey):
         raise TypeError("decryption_cert must hold an RSA key (XML encryption key transport is RSA-OAEP)")
-    return AssertionDecrypter(key)
+    bits = weak_rsa_bits(key)
+    if bits is not None and not allow_weak_rsa:
+        raise InvalidSecurityDescription(
+            "R27",
+            f"decryption_cert holds a {bits}-bit RSA key; wsbind refuses RSA keys under {MIN_RSA_BITS} bits.",
+            "encrypt to a certificate with an RSA-2048 or larger key, or pass allow_weak_rsa=True.",
+        )
+    return AssertionDecrypter(key, allow_cbc=allow_cbc)
 
 
 def _audience_groups(token: etree._Element) -> tuple[frozenset[str], ...]:
     """The audiences each AudienceRestriction names: every grandchild of the assertion with that tag
     counts (SAML puts them in Conditions), so none can hide elsewhere one level down."""
     return tuple(
-        frozenset(
-            (a.text or "").strip(XML_SPACE)
-            for a in restriction
-            if isinstance(a.tag, str) and _local(a.tag) == "Audience"
-        )
+        frozenset(audience_text(a) for a in restriction if isinstance(a.tag, str) and _local(a.tag) == "Audience")
         for child in token
         for restriction in child.iterchildren(*_RESTRICTIONS)
     )

@@ -42,3 +42,15 @@ def load_private_key(source: Any, password: bytes | None = None) -> PrivateKey:
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         raise TypeError("only RSA and EC private keys are supported")
     return key
+
+
+MIN_RSA_BITS = 2048
+"""RSA keys shorter than this are refused unless ``allow_weak_rsa=True`` (NIST SP 800-131A
+disallows RSA-1024 signatures since 2013; factoring 829-bit RSA was public in 2020)."""
+
+
+def weak_rsa_bits(key: object) -> int | None:
+    """The size of an RSA key under MIN_RSA_BITS, or None for a strong RSA key or another kind."""
+    if isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey) and key.key_size < MIN_RSA_BITS:
+        return key.key_size
+    return None

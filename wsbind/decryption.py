@@ -55,6 +55,8 @@ __all__ = [
 ALLOWED_DATA_ALGORITHMS = frozenset(
     {AES128_CBC, AES192_CBC, AES256_CBC, AES128_GCM, AES192_GCM, AES256_GCM}
 )
+GCM_DATA_ALGORITHMS = frozenset({AES128_GCM, AES192_GCM, AES256_GCM})
+"""What ``allow_cbc=False`` leaves: CBC without a MAC is what makes padding oracles possible."""
 ALLOWED_KEY_TRANSPORT = frozenset({RSA_OAEP_MGF1P, RSA_OAEP})
 
 _MESSAGE = "decryption failed"
@@ -72,6 +74,12 @@ _KEY_INFO = f"{{{ns.DS}}}KeyInfo"
 _RETRIEVAL_METHOD = f"{{{ns.DS}}}RetrievalMethod"
 _SAML1_ASSERTION = f"{{{ns.SAML1}}}Assertion"
 _SAML2_ASSERTION = f"{{{ns.SAML2}}}Assertion"
+_PLAINTEXTS = {
+    _ENCRYPTED_ASSERTION: (_SAML2_ASSERTION,),
+    f"{{{ns.SAML2}}}EncryptedID": (f"{{{ns.SAML2}}}NameID",),
+}
+"""The SAML wrappers of an EncryptedData, and what each may decrypt to (a bare EncryptedData
+is an encrypted SAML 1.1 or 2.0 assertion)."""
 
 # Children an EncryptedData or EncryptedKey may have (xenc schema); each at most once.
 _DATA_CHILDREN = frozenset(
@@ -123,7 +131,8 @@ def _check_cipher_data(element: etree._Element, what: str) -> None:
 class AssertionDecrypter:
     """Decrypts EncryptedAssertion / EncryptedData with one RSA private key, loaded once."""
 
-    def __init__(self, private_key: rsa.RSAPrivateKey) -> None:
+    def __init__(self, private_key: rsa.RSAPrivateKey, *, allow_cbc: bool = True) -> None:
+        """``allow_cbc=False`` refuses AES-CBC data encryption (only AES-GCM is then accepted)."""
         if not isinstance(private_key, rsa.RSAPrivateKey):
             raise TypeError("key transport is RSA-OAEP: an RSA private key is needed")
         pem = private_key.private_bytes(
@@ -132,6 +141,7 @@ class AssertionDecrypter:
             serialization.NoEncryption(),
         )
         self._private_key = private_key
+        self._data_algorithms = ALLOWED_DATA_ALGORITHMS if allow_cbc else GCM_DATA_ALGORITHMS
         key = xmlsec.Key.from_memory(pem, xmlsec.constants.KeyDataFormatPem)
         # Built once: creating a KeysManager loads the system CA store (~15 ms). Sharing it
         # across threads is safe: decryption only reads it and gets its own copy of the key.
@@ -141,7 +151,8 @@ class AssertionDecrypter:
     def decrypt(
         self, encrypted: etree._Element, limits: ParseLimits = DEFAULT_LIMITS
     ) -> etree._Element:
-        """Return the decrypted assertion as a standalone root; the input is left untouched."""
+        """Return the decrypted assertion (or, for a saml2:EncryptedID, the NameID) as a standalone
+        root; the input is left untouched."""
         try:
             return self._decrypt(encrypted, limits)
         except Exception as exc:
@@ -187,39 +198,36 @@ class AssertionDecrypter:
         root = parse_xml(plaintext, limits)
         if root.getprevious() is not None or root.getnext() is not None:
             raise _Reject("plaintext holds more than the assertion element")
-        if encrypted.tag == _ENCRYPTED_ASSERTION:
-            expected = {_SAML2_ASSERTION}
-        else:
-            expected = {_SAML1_ASSERTION, _SAML2_ASSERTION}
+        expected = _PLAINTEXTS.get(encrypted.tag, (_SAML1_ASSERTION, _SAML2_ASSERTION))
         if root.tag not in expected:
-            raise _Reject(f"plaintext is {root.tag}, not an assertion")
+            raise _Reject(f"plaintext is {root.tag}, not {' or '.join(expected)}")
         return root
 
-    @staticmethod
     def _check_structure(
+        self,
         encrypted: etree._Element,
     ) -> tuple[etree._Element, etree._Element]:
         """Everything that can be refused without crypto; returns (EncryptedData, EncryptedKey)."""
         if not isinstance(encrypted, etree._Element):
             raise _Reject("not an element")
-        if encrypted.tag == _ENCRYPTED_ASSERTION:
+        if encrypted.tag in _PLAINTEXTS:
             children = _elements(encrypted)
             datas = [c for c in children if c.tag == _ENCRYPTED_DATA]
             others = [c for c in children if c.tag not in (_ENCRYPTED_DATA, _ENCRYPTED_KEY)]
             if len(datas) != 1 or others:
-                raise _Reject("EncryptedAssertion must hold one EncryptedData and EncryptedKeys")
+                raise _Reject(f"{encrypted.tag} must hold one EncryptedData and EncryptedKeys")
             data = datas[0]
         elif encrypted.tag == _ENCRYPTED_DATA:
             data = encrypted
         else:
-            raise _Reject(f"{encrypted.tag} is not EncryptedAssertion or EncryptedData")
+            raise _Reject(f"{encrypted.tag} is not EncryptedAssertion, EncryptedID or EncryptedData")
 
         if any(True for _ in encrypted.iter(_RETRIEVAL_METHOD, _CIPHER_REFERENCE)):
             raise _Reject("RetrievalMethod or CipherReference present")
         if data.get("Type", ELEMENT_TYPE) != ELEMENT_TYPE:
             raise _Reject("EncryptedData Type is not Element")
         _check_children(data, _DATA_CHILDREN)
-        _algorithm(data, ALLOWED_DATA_ALGORITHMS, "data")
+        _algorithm(data, self._data_algorithms, "data")
         _check_cipher_data(data, "EncryptedData")
 
         keys = list(encrypted.iter(_ENCRYPTED_KEY))

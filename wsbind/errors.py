@@ -103,3 +103,10 @@ def loggable(text: str) -> str:
     escaped = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
     escaped = _LONG_RUN.sub(lambda m: f"[{len(m.group())} characters]", escaped)
     return escaped if len(escaped) <= _DETAIL_LIMIT else escaped[:_DETAIL_LIMIT] + "..."
+
+
+def not_authenticated(reason: str, detail: str = "") -> SecurityVerificationError:
+    """Every cryptographic or trust failure (untrusted issuer, bad signature or digest,
+    undecryptable, wrong proof key): one fault code and text on the wire, so a peer learns
+    nothing about which part of a forgery failed; ``reason`` and ``detail`` go to the log."""
+    return SecurityVerificationError(FaultCode.FAILED_AUTHENTICATION, reason, detail)

@@ -27,7 +27,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from lxml import etree
 
 from . import namespaces as ns
-from .errors import FaultCode, SecurityVerificationError
+from .certs import MIN_RSA_BITS, weak_rsa_bits
+from .errors import FaultCode, SecurityVerificationError, not_authenticated
 from .keys import NcryptAsymmetricSecurityKeyHandle, RawSymmetricSecurityKeyHandle
 from .signature import count_id
 from .tokens import XmlSecurityToken
@@ -193,11 +194,14 @@ class ProofKeyUnavailable(SecurityVerificationError):
     """The assertion's confirmation key could not be read or unwrapped."""
 
 
-def read_proof_key(element: etree._Element, decrypter: AssertionDecrypter | None) -> ProofKey:
+def read_proof_key(
+    element: etree._Element, decrypter: AssertionDecrypter | None, *, allow_weak_rsa: bool = False
+) -> ProofKey:
     """The key one child of a confirmation KeyInfo names.
 
     ``xenc:EncryptedKey``: a symmetric key encrypted to us (needs ``decryption_cert``);
-    ``ds:X509Data`` with one certificate, or ``ds:KeyValue`` with an RSA key: a public key.
+    ``ds:X509Data`` with one certificate, or ``ds:KeyValue`` with an RSA key: a public key
+    (RSA under 2048 bits refused unless ``allow_weak_rsa``).
     """
     if element.tag == f"{{{ns.XENC}}}EncryptedKey":
         if decrypter is None:
@@ -209,7 +213,7 @@ def read_proof_key(element: etree._Element, decrypter: AssertionDecrypter | None
         try:
             return ProofKey(symmetric=decrypter.unwrap_key(element))
         except (DecryptionFailed, ValueError):
-            raise ProofKeyUnavailable(FaultCode.FAILED_CHECK, "decryption", "proof key unwrap failed") from None
+            raise ProofKeyUnavailable(FaultCode.FAILED_AUTHENTICATION, "decryption", "unwrap failed") from None
     try:
         if element.tag == f"{_DS}X509Data":
             certificates = [c for c in element if isinstance(c.tag, str)]
@@ -226,6 +230,10 @@ def read_proof_key(element: etree._Element, decrypter: AssertionDecrypter | None
             raise ValueError(f"unsupported confirmation key {element.tag}")
         if not isinstance(public, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
             raise ValueError("confirmation key is neither RSA nor EC")
+        bits = weak_rsa_bits(public)
+        if bits is not None and not allow_weak_rsa:
+            detail = f"a {bits}-bit RSA confirmation key (minimum {MIN_RSA_BITS})"
+            raise ProofKeyUnavailable(FaultCode.FAILED_AUTHENTICATION, "weak-key", detail)
         return ProofKey(public=public)
     except ValueError as exc:
         raise ProofKeyUnavailable(FaultCode.INVALID_SECURITY_TOKEN, "proof-key", str(exc)) from None
@@ -368,4 +376,4 @@ def _verify(signature: etree._Element, covered: Sequence[etree._Element], key: P
     try:
         context.verify(signature)
     except xmlsec.Error as exc:
-        raise _refuse("proof-signature", f"proof signature did not verify: {exc}", FaultCode.FAILED_CHECK) from None
+        raise not_authenticated("proof-signature", f"proof signature did not verify: {exc}") from None

@@ -1,12 +1,27 @@
-"""Remember assertion IDs until they expire, to refuse a second use (SAML OneTimeUse)."""
+"""Remember what was seen until it expires, to refuse a second use: SAML OneTimeUse assertions
+and, with ``detect_replay=True``, whole messages.
+
+``ReplayStore`` is the interface (a store shared by several server processes implements it);
+``ReplayCache`` is the in-process store.
+"""
 
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from datetime import datetime
 
 
-class ReplayCache:
+class ReplayStore(ABC):
+    """Where first uses are recorded. ``first_use`` must be atomic: of two concurrent calls with
+    one key, exactly one may return True."""
+
+    @abstractmethod
+    def first_use(self, key: str, expires: datetime, now: datetime) -> bool:
+        """Record ``key`` until ``expires``; False if it was already recorded (or cannot be)."""
+
+
+class ReplayCache(ReplayStore):
     """Bounded and thread-safe. When full of unexpired entries it refuses new ones: failing
     closed is the only choice that never lets a replay through."""
 
@@ -16,7 +31,6 @@ class ReplayCache:
         self._lock = threading.Lock()
 
     def first_use(self, key: str, expires: datetime, now: datetime) -> bool:
-        """Record ``key`` until ``expires``; False if it was already recorded or no room is left."""
         with self._lock:
             previous = self._seen.get(key)
             if previous is not None and previous > now:

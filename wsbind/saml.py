@@ -2,10 +2,16 @@
 
 Reading is separate from validating: ``read_assertion`` only extracts fields and refuses
 shapes it cannot read unambiguously; the authenticator decides whether to trust them.
+
+Every name is reported exactly as signed, never trimmed or folded: two signed identities that
+differ only in white space are two identities. Identifiers (Issuer, NameID) that could be
+mistaken for another, because they are padded with white space or hold control characters,
+are refused instead (``check_identifier``).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,14 +23,32 @@ from lxml import etree
 from . import namespaces as ns
 from .timeutil import parse_xs_datetime
 
+_S2 = f"{{{ns.SAML2}}}"
+_S1 = f"{{{ns.SAML1}}}"
+_ENCRYPTED_ID = f"{_S2}EncryptedID"
+
 
 class SamlFormatError(ValueError):
-    """The element is not a SAML assertion we can read unambiguously."""
+    """The element is not a SAML assertion we can read unambiguously.
+
+    ``reason`` is the refusal reason the authenticator reports (``malformed-assertion`` unless
+    the problem has a more telling name, such as ``identifier`` or ``saml-version``).
+    """
+
+    def __init__(self, message: str, reason: str = "malformed-assertion") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
 class SamlAssertion:
-    """What the service method sees (MessageProperty.SAML_ASSERTION)."""
+    """What the service method sees (MessageProperty.SAML_ASSERTION).
+
+    ``issuer`` is the name the signature was verified for (see CertSignedSamlAuthenticator),
+    and it, ``subject_name_id``, the audiences and the attributes are exactly as signed.
+    ``subject_name_id`` is None only when the authenticator allows a subject without a NameID
+    (``require_subject=False``).
+    """
 
     version: str
     id: str
@@ -43,6 +67,13 @@ class SamlAssertion:
     one_time_use: bool = False
     confirmation_key_info: etree._Element | None = field(default=None, repr=False, compare=False)
     """The holder-of-key ds:KeyInfo of the subject confirmation (the proof key), if any."""
+    confirmation_not_before: datetime | None = field(default=None, repr=False)
+    confirmation_recipient: str | None = field(default=None, repr=False)
+    confirmation_address: str | None = field(default=None, repr=False)
+    confirmation_in_response_to: str | None = field(default=None, repr=False)
+    """SubjectConfirmationData's NotBefore, Recipient, Address and InResponseTo (SAML 2.0)."""
+    encrypted_subject: etree._Element | None = field(default=None, repr=False, compare=False)
+    """The Subject's saml2:EncryptedID, until the authenticator has decrypted it."""
 
     @property
     def xml(self) -> bytes:
@@ -51,26 +82,38 @@ class SamlAssertion:
 
 
 def is_assertion(element: etree._Element) -> bool:
-    return element.tag in (f"{{{ns.SAML2}}}Assertion", f"{{{ns.SAML1}}}Assertion")
+    return element.tag in (f"{_S2}Assertion", f"{_S1}Assertion")
 
 
 def assertion_id(element: etree._Element) -> str:
     """The ID the assertion's signature must reference (ID in 2.0, AssertionID in 1.1)."""
-    name = "ID" if element.tag == f"{{{ns.SAML2}}}Assertion" else "AssertionID"
+    name = "ID" if element.tag == f"{_S2}Assertion" else "AssertionID"
     value = element.get(name)
     if not value:
         raise SamlFormatError(f"assertion has no {name}")
     return value
 
 
-XML_SPACE = " \t\r\n"
-"""What XML counts as white space: str.strip() alone would also eat NBSP, NEL and U+2028."""
+def check_identifier(value: str, what: str) -> str:
+    """``value`` if it can name only one thing: not empty, no white space at either end, no
+    control or invisible format characters anywhere (a signed ``" alice"`` or ``"alice\\u200b"``
+    would otherwise pass for ``alice`` wherever names are compared after trimming or displayed)."""
+    if value.isascii() and value.isprintable() and value and value[0] != " " and value[-1] != " ":
+        return value  # the common case, without a look at each character
+    if not value:
+        raise SamlFormatError(f"{what} is empty", "identifier")
+    if value != value.strip():
+        raise SamlFormatError(f"{what} {value!r} has white space at an end", "identifier")
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in value):
+        raise SamlFormatError(f"{what} {value!r} holds a control or format character", "identifier")
+    return value
 
 
-def _text(element: etree._Element | None) -> str | None:
-    if element is None:
-        return None
-    return (element.text or "").strip(XML_SPACE)
+def _text_only(element: etree._Element, what: str) -> str:
+    """The text of an element that may hold nothing else (mixed content would be read in part)."""
+    if len(element):
+        raise SamlFormatError(f"{what} holds elements or comments, not just text")
+    return element.text or ""
 
 
 def _one(parent: etree._Element, tag: str, required: bool = False) -> etree._Element | None:
@@ -92,22 +135,41 @@ def _time(value: str | None) -> datetime | None:
         raise SamlFormatError(str(exc)) from None
 
 
+def issuer_of(element: etree._Element) -> str:
+    """The assertion's Issuer exactly as written, refused if it is not a clean identifier."""
+    if element.tag == f"{_S2}Assertion":
+        issuer = _one(element, f"{_S2}Issuer", required=True)
+        assert issuer is not None
+        return check_identifier(_text_only(issuer, "Issuer"), "Issuer")
+    value = element.get("Issuer")
+    if value is None:
+        _missing("Issuer")
+    return check_identifier(value, "Issuer")
+
+
 def read_assertion(element: etree._Element, signing_certificate: x509.Certificate | None = None) -> SamlAssertion:
     """Extract the fields of a SAML 1.1 or 2.0 assertion element."""
-    if element.tag == f"{{{ns.SAML2}}}Assertion":
+    if element.tag == f"{_S2}Assertion":
         return _read_saml2(element, signing_certificate)
-    if element.tag == f"{{{ns.SAML1}}}Assertion":
+    if element.tag == f"{_S1}Assertion":
         return _read_saml11(element, signing_certificate)
     raise SamlFormatError(f"not a SAML assertion: {element.tag}")
 
 
+_SUBJECT_IDS_V2 = (f"{_S2}NameID", f"{_S2}BaseID", _ENCRYPTED_ID)
+
+
 def _read_saml2(a: etree._Element, cert: x509.Certificate | None) -> SamlAssertion:
-    s = f"{{{ns.SAML2}}}"
+    s = _S2
     if a.get("Version") != "2.0":
-        raise SamlFormatError("SAML 2.0 assertion without Version='2.0'")
-    issuer = _text(_one(a, f"{s}Issuer", required=True)) or ""
+        raise SamlFormatError(f"SAML 2.0 assertion with Version {a.get('Version')!r}", "saml-version")
+    issuer = issuer_of(a)
     subject = _one(a, f"{s}Subject")
-    name_id = _one(subject, f"{s}NameID") if subject is not None else None
+    identifiers = list(subject.iterchildren(*_SUBJECT_IDS_V2)) if subject is not None else []
+    if len(identifiers) > 1:
+        raise SamlFormatError("the Subject holds more than one identifier")
+    identifier = identifiers[0] if identifiers else None
+    name_id = identifier if identifier is not None and identifier.tag == f"{s}NameID" else None
     confirmations = list(subject.iterchildren(f"{s}SubjectConfirmation")) if subject is not None else []
     if len(confirmations) > 1:
         raise SamlFormatError("more than one SubjectConfirmation")
@@ -121,7 +183,7 @@ def _read_saml2(a: etree._Element, cert: x509.Certificate | None) -> SamlAsserti
         id=assertion_id(a),
         issuer=issuer,
         issue_instant=_time(a.get("IssueInstant")) or _missing("IssueInstant"),
-        subject_name_id=_text(name_id),
+        subject_name_id=read_name_id(name_id) if name_id is not None else None,
         subject_name_format=name_id.get("Format") if name_id is not None else None,
         confirmation_method=method,
         not_before=_time(conditions.get("NotBefore")) if conditions is not None else None,
@@ -133,20 +195,37 @@ def _read_saml2(a: etree._Element, cert: x509.Certificate | None) -> SamlAsserti
         confirmation_not_on_or_after=_time(data.get("NotOnOrAfter")) if data is not None else None,
         one_time_use=one_time_use,
         confirmation_key_info=key_info,
+        confirmation_not_before=_time(data.get("NotBefore")) if data is not None else None,
+        confirmation_recipient=data.get("Recipient") if data is not None else None,
+        confirmation_address=data.get("Address") if data is not None else None,
+        confirmation_in_response_to=data.get("InResponseTo") if data is not None else None,
+        encrypted_subject=identifier if identifier is not None and identifier.tag == _ENCRYPTED_ID else None,
     )
 
 
+def read_name_id(element: etree._Element) -> str:
+    """A NameID's (or SAML 1.1 NameIdentifier's) value, refused unless it is a clean identifier."""
+    return check_identifier(_text_only(element, "NameID"), "NameID")
+
+
 def _read_saml11(a: etree._Element, cert: x509.Certificate | None) -> SamlAssertion:
-    s = f"{{{ns.SAML1}}}"
-    if a.get("MajorVersion") != "1" or a.get("MinorVersion") not in ("0", "1"):
-        raise SamlFormatError("SAML 1.x assertion with an unknown MajorVersion/MinorVersion")
-    subjects = list(a.iterdescendants(f"{s}Subject"))
-    identifiers = {(_text(x), x.get("Format")) for sub in subjects for x in sub.iterchildren(f"{s}NameIdentifier")}
+    s = _S1
+    if a.get("MajorVersion") != "1" or a.get("MinorVersion") != "1":
+        version = f"{a.get('MajorVersion')}.{a.get('MinorVersion')}"
+        raise SamlFormatError(f"SAML {version} assertion: only 1.1 and 2.0 are accepted", "saml-version")
+    # Only the Subject of a statement of this assertion: one inside Advice or an attribute value
+    # is about something else.
+    subjects = [sub for statement in a for sub in statement.iterchildren(f"{s}Subject")]
+    identifiers = {
+        (read_name_id(x), x.get("Format")) for sub in subjects for x in sub.iterchildren(f"{s}NameIdentifier")
+    }
     if len(identifiers) > 1:
         raise SamlFormatError("statements name different subjects")
     name_id, name_format = next(iter(identifiers)) if identifiers else (None, None)
     confirmations = [c for sub in subjects for c in sub.iterchildren(f"{s}SubjectConfirmation")]
-    methods = {_text(m) for c in confirmations for m in c.iterchildren(f"{s}ConfirmationMethod")}
+    methods = {
+        _text_only(m, "ConfirmationMethod") for c in confirmations for m in c.iterchildren(f"{s}ConfirmationMethod")
+    }
     if len(methods) > 1:
         raise SamlFormatError("more than one confirmation method")
     key_infos = [k for c in confirmations for k in c.iterchildren(f"{{{ns.DS}}}KeyInfo")]
@@ -156,7 +235,7 @@ def _read_saml11(a: etree._Element, cert: x509.Certificate | None) -> SamlAssert
     return SamlAssertion(
         version="1.1",
         id=assertion_id(a),
-        issuer=a.get("Issuer") or _missing("Issuer"),
+        issuer=issuer_of(a),
         issue_instant=_time(a.get("IssueInstant")) or _missing("IssueInstant"),
         subject_name_id=name_id,
         subject_name_format=name_format,
@@ -171,16 +250,21 @@ def _read_saml11(a: etree._Element, cert: x509.Certificate | None) -> SamlAssert
     )
 
 
+def audience_text(audience: etree._Element) -> str:
+    """An Audience URI exactly as signed (compared exactly: no trimming, no case folding)."""
+    return _text_only(audience, "Audience")
+
+
 def _audiences(conditions: etree._Element | None, restriction_tag: str, audience_tag: str) -> tuple[str, ...]:
     if conditions is None:
         return ()
     return tuple(
-        _text(x) or "" for r in conditions.iterchildren(restriction_tag) for x in r.iterchildren(audience_tag)
+        audience_text(x) for r in conditions.iterchildren(restriction_tag) for x in r.iterchildren(audience_tag)
     )
 
 
 class _Attributes(Mapping[str, tuple[str, ...]]):
-    """Attribute name -> values, read from the assertion when first asked for.
+    """Attribute name -> values, exactly as signed, read from the assertion when first asked for.
 
     Reading attribute values is most of the cost of reading an assertion, no check depends on
     them, and many services never look; so they are read on first use (then kept).
@@ -200,7 +284,7 @@ class _Attributes(Mapping[str, tuple[str, ...]]):
             for statement in a.iterchildren(f"{s}AttributeStatement"):
                 for attribute in statement.iterchildren(f"{s}Attribute"):
                     name = attribute.get(name_attribute) or ""
-                    values = tuple((v.text or "").strip(XML_SPACE) for v in attribute.iterchildren(value_tag))
+                    values = tuple(v.text or "" for v in attribute.iterchildren(value_tag))
                     read[name] = read.get(name, ()) + values
             self._values, self._source = read, None
         return self._values
@@ -220,9 +304,9 @@ class _Attributes(Mapping[str, tuple[str, ...]]):
 
 def attributes_of(element: etree._Element) -> Mapping[str, tuple[str, ...]]:
     """The attributes of an assertion element, read on first use."""
-    if element.tag == f"{{{ns.SAML2}}}Assertion":
-        return _Attributes(element, f"{{{ns.SAML2}}}", "Name")
-    return _Attributes(element, f"{{{ns.SAML1}}}", "AttributeName")
+    if element.tag == f"{_S2}Assertion":
+        return _Attributes(element, _S2, "Name")
+    return _Attributes(element, _S1, "AttributeName")
 
 
 def _missing(what: str) -> NoReturn:

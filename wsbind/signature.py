@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from lxml import etree
 
 from . import namespaces as ns
-from .errors import FaultCode, SecurityVerificationError
+from .errors import FaultCode, SecurityVerificationError, not_authenticated
 from .fastsig import OutsideFastPath, PreparedSignature
 
 log = logging.getLogger("wsbind.signature")
@@ -237,15 +237,12 @@ def verify_signature(
         verified = _verify_xmlsec(signature, assertion, ordered)
     if verified is not None:
         return SignatureVerdict(verified.certificate, context_free=fast)
+    # One answer on the wire for every way this can fail (the log tells them apart): a peer
+    # must not learn whether its key is trusted, or which part of its forgery failed.
     hinted = _hinted_certificates(signature)
     if hinted and not trusted.names_any(hinted):
-        # Signed by a certificate outside the allow-list: an authentication failure, not tampering.
-        raise SecurityVerificationError(
-            FaultCode.FAILED_AUTHENTICATION, "untrusted-issuer", "signed by a certificate not in the allow-list"
-        )
-    raise SecurityVerificationError(
-        FaultCode.FAILED_CHECK, "signature", "no trusted issuer certificate verifies the assertion"
-    )
+        raise not_authenticated("untrusted-issuer", "signed by a certificate not trusted for its issuer")
+    raise not_authenticated("signature", "no certificate trusted for the issuer verifies the assertion")
 
 
 def _verify_fast(

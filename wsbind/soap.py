@@ -68,6 +68,36 @@ def _security_for_us(header: etree._Element | None, soap_ns: str) -> etree._Elem
     return ours[0] if ours else None
 
 
+_MUST_UNDERSTAND_VALUES = {ns.SOAP11: frozenset({"0", "1"}), ns.SOAP12: frozenset({"true", "false", "0", "1"})}
+"""The lexical values each SOAP version defines for mustUnderstand (1.1 section 4.2.3; 1.2 part 1, 5.2.3)."""
+_SOAP12_ENCODING = "http://www.w3.org/2003/05/soap-encoding"
+_REFERENCE = etree.XPath(
+    "(//@href[starts-with(., '#')] | //@enc:ref)[1]/..", namespaces={"enc": _SOAP12_ENCODING}, smart_strings=False
+)
+_ANY_HREF = etree.XPath("(//@href)[1]/..", smart_strings=False)
+_ANY_ID = etree.XPath("boolean(//@id)")
+"""spyne resolves every href once any element has an unqualified id (each XPath is one linear pass)."""
+
+
+def check_processing_attributes(envelope: Envelope) -> None:
+    """Refuse what would make the framework act on another message than the one verified.
+
+    A mustUnderstand that is neither true nor false means something else to every reader;
+    SOAP-encoding references (``href="#..."``, SOAP 1.2 ``enc:ref``, and any ``href`` once an
+    element has an ``id``) are resolved by spyne after we verify, copying one element over
+    another (and recursing without end on a cycle); dangling or not, they are refused.
+    """
+    if envelope.header is not None:
+        attribute, allowed = f"{{{envelope.soap_ns}}}mustUnderstand", _MUST_UNDERSTAND_VALUES[envelope.soap_ns]
+        for block in envelope.header.iterchildren(tag=etree.Element):
+            value = block.get(attribute)
+            if value is not None and value not in allowed:
+                raise _invalid("must-understand-value", f"mustUnderstand={value[:20]!r} on {block.tag}")
+    found = _REFERENCE(envelope.root) or (_ANY_ID(envelope.root) and _ANY_HREF(envelope.root))
+    if isinstance(found, list) and found:
+        raise _invalid("soap-encoding-reference", f"{getattr(found[0], 'tag', '?')} holds an href or enc:ref")
+
+
 def soap_namespace_for_content_type(content_type: str | None) -> str:
     """SOAP 1.2 travels as application/soap+xml; everything else is answered as SOAP 1.1."""
     return ns.SOAP12 if content_type and "application/soap+xml" in content_type.lower() else ns.SOAP11

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from datetime import datetime, timedelta, timezone
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -63,23 +65,50 @@ def _xs_datetime(value: datetime) -> str:
     return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % fields  # noqa: UP031 - faster than an f-string here
 
 
-def check_timestamp(timestamp: etree._Element, now: datetime, max_latency: timedelta, skew: timedelta) -> datetime:
-    """Check a received Timestamp; return its Created time."""
-    children = [c for c in timestamp if isinstance(c.tag, str)]
-    tags = [c.tag for c in children]
-    if tags not in ([f"{_WSU}Created"], [f"{_WSU}Created", f"{_WSU}Expires"]):
-        raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "malformed-timestamp", f"children {tags}")
+class CheckedTimestamp(NamedTuple):
+    created: datetime
+    fresh_until: datetime
+    """After this instant the message would be refused as stale or expired (Created + latency,
+    or Expires, whichever is first, plus the skew): what remembers it need not remember longer."""
+
+
+_INSTANT = timedelta(microseconds=1)
+_BSP_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", re.ASCII)
+"""BSP 1.1 R3217/R3223: Created and Expires are xsd:dateTime in UTC, written with a Z."""
+
+
+def _bsp_time(element: etree._Element) -> datetime:
+    name = etree.QName(element).localname
+    if len(element) or element.get("ValueType") is not None:  # BSP R3225, R3226: text only, no ValueType
+        raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "malformed-timestamp", f"{name} is not plain text")
+    text = element.text or ""
+    if not _BSP_DATETIME.fullmatch(text):
+        raise SecurityVerificationError(
+            FaultCode.INVALID_SECURITY, "malformed-timestamp", f"{name} {text[:40]!r} is not UTC with a Z"
+        )
     try:
-        created = parse_xs_datetime(children[0].text)
-        expires = parse_xs_datetime(children[1].text) if len(children) == 2 else None
+        return parse_xs_datetime(text)
     except ValueError as exc:
         raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "malformed-timestamp", str(exc)) from None
-    if expires is not None and expires < created:
-        raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "malformed-timestamp", "Expires before Created")
+
+
+def check_timestamp(
+    timestamp: etree._Element, now: datetime, max_latency: timedelta, skew: timedelta
+) -> CheckedTimestamp:
+    """Check a received Timestamp (R64, R65 and the Basic Security Profile's rules for its shape)."""
+    children = [c for c in timestamp if isinstance(c.tag, str)]
+    tags = [c.tag for c in children]
+    if tags not in ([f"{_WSU}Created"], [f"{_WSU}Created", f"{_WSU}Expires"]):  # BSP R3203, R3224, R3222
+        raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "malformed-timestamp", f"children {tags}")
+    created = _bsp_time(children[0])
+    expires = _bsp_time(children[1]) if len(children) == 2 else None
+    if expires is not None and expires <= created:
+        raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "malformed-timestamp", "Expires not after Created")
     if created > now + skew:
         raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "timestamp-in-future", f"Created {created}")
     if now - created > max_latency + skew:
         raise SecurityVerificationError(FaultCode.MESSAGE_EXPIRED, "timestamp-too-old", f"Created {created}")
     if expires is not None and now >= expires + skew:
         raise SecurityVerificationError(FaultCode.MESSAGE_EXPIRED, "timestamp-expired", f"Expires {expires}")
-    return created
+    stale = created + max_latency + _INSTANT  # still accepted at exactly Created + latency + skew
+    return CheckedTimestamp(created, (stale if expires is None else min(stale, expires)) + skew)

@@ -24,11 +24,11 @@ from .bindings import (
 )
 from .description import SecurityDescription
 from .enums import ChannelBinding, MessageProperty, ProtectionLevel, SecurityHeaderLayout, SecurityTimestampUsage, Side
-from .errors import FaultCode, MessagePropertyUnavailable, SecurityVerificationError
+from .errors import FaultCode, InvalidSecurityDescription, MessagePropertyUnavailable, SecurityVerificationError
 from .saml import SamlAssertion
-from .soap import Envelope, read_envelope
+from .soap import Envelope, check_processing_attributes, read_envelope
 from .support import require_supported
-from .timestamp import check_timestamp
+from .timestamp import CheckedTimestamp, check_timestamp
 from .timeutil import utcnow
 from .username_token import UsernameTokenClaims, check_password, parse_basic_authorization, read_username_token
 from .xmlparse import XmlRejected, parse_xml
@@ -51,6 +51,8 @@ class TransportFacts:
     charset: str | None = None
     """The charset the HTTP Content-Type declares: frameworks decode the body with it, so the
     document must really be in it, or they would read other text than we verified."""
+    remote_addr: str | None = None
+    """The peer's IP address (WSGI REMOTE_ADDR), for SubjectConfirmationData/@Address."""
 
 
 class HttpAuthenticationFailed(SecurityVerificationError):
@@ -106,6 +108,15 @@ class MessageVerifier:
         saml = description.find(SamlMessageSecurityBinding)
         self.saml_binding = saml
         self._authenticator = saml.authenticator if saml is not None else None
+        if getattr(self._authenticator, "detect_replay", False) and (
+            description.timestamp_usage == SecurityTimestampUsage.NEVER
+        ):
+            raise InvalidSecurityDescription(
+                "R64",
+                "the authenticator has detect_replay=True but TIMESTAMP_USAGE is NEVER: a message is told "
+                "from its replay by its Timestamp, and only for as long as the Timestamp is fresh.",
+                "leave TIMESTAMP_USAGE at its default (ALWAYS), or turn detect_replay off.",
+            )
         self._protection = ProtectionLevel.NONE if self._ssl is None else ProtectionLevel.SIGN_AND_ENCRYPT
 
     def verify(self, raw: bytes, transport: TransportFacts) -> VerifiedMessage:
@@ -121,11 +132,12 @@ class MessageVerifier:
             raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "unreadable-xml", str(exc)) from None
         _check_encoding(root, transport.charset)
         envelope = read_envelope(root)
+        check_processing_attributes(envelope)
         self._check_header_size(envelope)
         if self._authenticator is None and self._username is None:
             return VerifiedMessage(envelope.soap_ns, self._protection, None, None, root, False, username)
         now = self._clock()
-        timestamp, created = self._check_security_header(envelope, now)
+        timestamp, checked = self._check_security_header(envelope, now)
         assert envelope.security is not None  # checked above
         if self._username is not None:
             username = self._check_username_token(envelope.security)
@@ -143,9 +155,12 @@ class MessageVerifier:
                     timestamp=timestamp,
                     to_header=_to_header(envelope),
                     token_cache=self.description.token_cache,
+                    fresh_until=checked.fresh_until if checked is not None else None,
+                    peer_address=transport.remote_addr,
                 ),
             )
         has_saml = self._authenticator is not None
+        created = checked.created if checked is not None else None
         return VerifiedMessage(envelope.soap_ns, self._protection, assertion, created, root, has_saml, username)
 
     def _check_header_size(self, envelope: Envelope) -> None:
@@ -183,7 +198,7 @@ class MessageVerifier:
 
     def _check_security_header(
         self, envelope: Envelope, now: datetime
-    ) -> tuple[etree._Element | None, datetime | None]:
+    ) -> tuple[etree._Element | None, CheckedTimestamp | None]:
         security = envelope.security
         if security is None:
             raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "no-security-header", "")
@@ -200,13 +215,13 @@ class MessageVerifier:
             layout == SecurityHeaderLayout.LAX_WITH_TIMESTAMP_LAST and elements[-1] is not timestamps[0]
         ):
             raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "timestamp-position", f"R66 {layout.name}")
-        created = check_timestamp(
+        checked = check_timestamp(
             timestamps[0],
             now,
             self.description.max_allowed_latency,
             self.description.max_allowed_clock_skew,
         )
-        return timestamps[0], created
+        return timestamps[0], checked
 
     @staticmethod
     def _single_saml_token(envelope: Envelope) -> etree._Element:

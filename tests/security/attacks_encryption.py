@@ -41,7 +41,7 @@ SOMOROVSKY_2012 = "Somorovsky et al., On Breaking SAML: Be Whoever You Want to B
 COMMENT_TRUNCATION = "CVE-2017-11427 (python-saml comment truncation; Duo Security, 2018)"
 XXE_PYSAML2 = "CVE-2016-10127 (pysaml2 XXE)"
 
-DECRYPTION = (FaultCode.FAILED_CHECK, "decryption")
+DECRYPTION = (FaultCode.FAILED_AUTHENTICATION, "decryption")
 """The one refusal every failure to decrypt must give, whatever went wrong inside."""
 
 TRIPLE_DES_CBC = ns.XENC + "tripledes-cbc"

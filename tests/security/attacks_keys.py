@@ -383,7 +383,7 @@ def _resign_proof(key: Callable[[World], xmlsec.Key], method: Transform) -> Call
 
 _TOKEN = FaultCode.INVALID_SECURITY_TOKEN
 _AUTH = FaultCode.FAILED_AUTHENTICATION
-_CHECK = FaultCode.FAILED_CHECK
+_NOT_AUTHENTICATED = FaultCode.FAILED_AUTHENTICATION
 
 
 def _key(id: str, build: Build, expect: FaultCode, reasons: Sequence[str], source: str) -> Attack:
@@ -411,42 +411,42 @@ ATTACKS: list[Attack] = [
     _key(
         "key-rogue-signed-without-keyinfo",
         reissued(_rogue_forged(keep_key_info=False)),
-        _CHECK,
+        _NOT_AUTHENTICATED,
         ["signature"],
         KEYINFO_TRUST,
     ),
     _key(
         "key-rogue-signed-naming-trusted-cert",
         reissued(_rogue_key_info(lambda world: _x509_data(world.issuer))),
-        _CHECK,
+        _NOT_AUTHENTICATED,
         ["signature"],
         CERT_FAKING,
     ),
     _key(
         "key-rogue-keyvalue-in-keyinfo",
         reissued(_rogue_key_info(lambda world: _rsa_key_value(world.rogue))),
-        _CHECK,
+        _NOT_AUTHENTICATED,
         ["signature"],
         KEYINFO_TRUST,
     ),
     _key(
         "key-trusted-cert-beside-rogue-keyvalue",
         reissued(_rogue_key_info(lambda world: _x509_data(world.issuer), lambda world: _rsa_key_value(world.rogue))),
-        _CHECK,
+        _NOT_AUTHENTICATED,
         ["signature"],
         KEYINFO_TRUST,
     ),
     _key(
         "key-retrieval-method-to-attacker",
         reissued(_rogue_key_info(_retrieval_method)),
-        _CHECK,
+        _NOT_AUTHENTICATED,
         ["signature"],
         DSIG_BEST_PRACTICES,
     ),
     _key(
         "key-keyname-of-trusted-issuer",
         reissued(_rogue_key_info(_key_name)),
-        _CHECK,
+        _NOT_AUTHENTICATED,
         ["signature"],
         KEYINFO_TRUST,
     ),
@@ -537,7 +537,7 @@ ATTACKS: list[Attack] = [
     _key(
         "key-hok-proof-by-another-key",
         on_tree("hok", _resign_proof(lambda world: private_key(world.rogue), C.TransformRsaSha256)),
-        _CHECK,
+        _NOT_AUTHENTICATED,
         ["proof-signature"],
         HOK_PROFILE,
     ),

@@ -434,7 +434,7 @@ ATTACKS: list[Attack] = [
         "parser-xinclude-in-name-id",
         "parser",
         on_tree("saml2", _xinclude_in_assertion),
-        FaultCode.FAILED_CHECK,
+        FaultCode.FAILED_AUTHENTICATION,
         "signature",
         source=XINCLUDE,
     ),

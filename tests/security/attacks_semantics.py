@@ -502,7 +502,7 @@ ATTACKS: list[Attack] = [
         "sem-holder-of-key-proved-with-another-key",
         "semantics",
         _hok_proof_by_other_key,
-        FaultCode.FAILED_CHECK,
+        FaultCode.FAILED_AUTHENTICATION,
         "proof-signature",
         source=SAML_TOKEN_PROFILE,
     ),

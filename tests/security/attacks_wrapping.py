@@ -551,7 +551,7 @@ ATTACKS: list[Attack] = [
         "xsw-digest-value-decoy",
         "xsw",
         on_tree("saml2", _digest_value_decoy),
-        FaultCode.FAILED_CHECK,
+        FaultCode.FAILED_AUTHENTICATION,
         "signature",
         source=RUBY_SAML_2024,
     ),
