@@ -42,6 +42,10 @@ from wsbind.verifier import MessageVerifier, TransportFacts
 
 NOW = datetime(2026, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
 ISSUER_NAME = "https://sts.example.test"
+PARTNER_NAME = "https://partner.example.test"
+"""A second trusted issuer, with a key of its own: trusted for its name only."""
+PEER_ADDRESS = "127.0.0.1"
+"""Where requests come from on both paths (SubjectConfirmationData/@Address is checked)."""
 AUDIENCE = "https://rp.example.test/service"
 TO_ADDRESS = "https://rp.example.test/service"
 SUBJECT = "alice"
@@ -51,6 +55,10 @@ IDENTITY = f"{SUBJECT}|{ISSUER_NAME}|{','.join(ROLES)}"
 
 BASES = ("saml2", "saml11", "encrypted", "hok", "saml2-soap12")
 """The valid messages attacks start from (see World.baseline)."""
+
+SERVERS = ("default", "replay", "gcm-only")
+"""How the server may be configured for an attack (World.description): the default is the
+recommended configuration; "replay" adds detect_replay=True, "gcm-only" allow_cbc=False."""
 
 LOGGERS = ("spyne_wsbind", "wsbind")
 """Where the handler and the core log; the suite reads both at DEBUG."""
@@ -66,21 +74,34 @@ class World:
     rogue: Identity
     relying_party: Identity
     client: Identity
+    partner: Identity
     saml: SamlIssuer
     rogue_saml: SamlIssuer
+    partner_saml: SamlIssuer
     _cache: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
-    def description(self) -> SecurityDescription:
-        """The server's description: HTTPS, trusted STS, audience, decryption key. A fresh replay cache."""
+    def description(self, server: str = "default") -> SecurityDescription:
+        """The server's description: HTTPS, the trusted STS and partner each bound to its name,
+        audience, recipient, peer address, decryption key; ``server`` one of SERVERS. A fresh
+        replay store."""
+        if server not in SERVERS:
+            raise ValueError(f"unknown server {server!r}; choose from {SERVERS}")
         authenticator = CertSignedSamlAuthenticator(
-            [self.issuer.certificate],
+            {ISSUER_NAME: self.issuer.certificate, PARTNER_NAME: self.partner.certificate},
             decryption_cert=(self.relying_party.certificate, self.relying_party.private_key),
             audiences=[AUDIENCE],
+            recipients=[TO_ADDRESS],
+            check_address=True,
+            detect_replay=server == "replay",
+            allow_cbc=server != "gcm-only",
         )
         return SecurityDescription([SslTransportSecurityBinding(), SamlMessageSecurityBinding(authenticator)])
 
-    def issue(self, version: SamlVersion = SamlVersion.V2_0, *, rogue: bool = False, **options: Any) -> bytes:
-        """A signed assertion for alice, valid at NOW, for our audience (options go to SamlIssuer.issue)."""
+    def issue(
+        self, version: SamlVersion = SamlVersion.V2_0, *, rogue: bool = False, partner: bool = False, **options: Any
+    ) -> bytes:
+        """A signed assertion for alice, valid at NOW, for our audience (options go to SamlIssuer.issue),
+        by the trusted STS, or the rogue (our STS's name, an untrusted key) or the partner (its own name)."""
         settings: dict[str, Any] = {
             "subject": SUBJECT,
             "version": version,
@@ -89,7 +110,8 @@ class World:
             "now": NOW,
         }
         settings.update(options)
-        return (self.rogue_saml if rogue else self.saml).issue(**settings)
+        issuer = self.rogue_saml if rogue else self.partner_saml if partner else self.saml
+        return issuer.issue(**settings)
 
     def envelope(self, *tokens: bytes, soap_ns: str = ns.SOAP11) -> bytes:
         """A whoami request at NOW carrying ``tokens`` (and a Timestamp) in wsse:Security."""
@@ -152,13 +174,16 @@ def make_world(directory: Path) -> World:
     rogue = self_signed(directory, "rogue-sts")
     relying_party = self_signed(directory, "relying-party")
     client = self_signed(directory, "client")
+    partner = self_signed(directory, "partner-sts")
     return World(
         issuer,
         rogue,
         relying_party,
         client,
+        partner,
         SamlIssuer(ISSUER_NAME, issuer.private_key, issuer.certificate),
         SamlIssuer(ISSUER_NAME, rogue.private_key, rogue.certificate),
+        SamlIssuer(PARTNER_NAME, partner.private_key, partner.certificate),
     )
 
 
@@ -184,6 +209,8 @@ class Attack:
     reasons: frozenset[str] = frozenset()
     source: str = ""
     """The paper or CVE this attack reproduces (also in tests/security/README.md)."""
+    server: str = "default"
+    """The server configuration it is sent to (one of SERVERS)."""
 
     def __post_init__(self) -> None:
         if self.expect is not None and not self.reasons:
@@ -211,15 +238,15 @@ def on_bytes(base: str, change: Callable[[bytes, World], bytes]) -> Build:
 
 
 def refused(
-    id: str, threat: str, build: Build, expect: FaultCode, *reasons: str, source: str = ""
+    id: str, threat: str, build: Build, expect: FaultCode, *reasons: str, source: str = "", server: str = "default"
 ) -> Attack:
     """An attack that must be refused with ``expect`` for one of ``reasons``."""
-    return Attack(id, threat, build, expect, frozenset(reasons), source)
+    return Attack(id, threat, build, expect, frozenset(reasons), source, server)
 
 
-def inert(id: str, threat: str, build: Build, source: str = "") -> Attack:
+def inert(id: str, threat: str, build: Build, source: str = "", server: str = "default") -> Attack:
     """A decoy the verifier must ignore: accepted, and the identity is still the baseline's."""
-    return Attack(id, threat, build, None, frozenset(), source)
+    return Attack(id, threat, build, None, frozenset(), source, server)
 
 
 # Finding things in a message, for attacks to edit.
@@ -281,13 +308,15 @@ def identity_of(assertion: Any) -> str:
 def run_verifier(world: World, messages: Sequence[bytes], description: SecurityDescription | None = None) -> Outcome:
     """Send ``messages`` in order to one fresh framework-free verifier; the last one's outcome.
 
-    The transport facts are those of HttpService's posts: HTTPS, labelled charset=utf-8.
+    The transport facts are those of HttpService's posts: HTTPS, labelled charset=utf-8, from
+    PEER_ADDRESS.
     """
     verifier = MessageVerifier(description or world.description(), clock=lambda: NOW)
     outcome = Outcome(False)
+    facts = TransportFacts(is_https=True, charset="utf-8", remote_addr=PEER_ADDRESS)
     for message in messages:
         try:
-            verified = verifier.verify(message, TransportFacts(is_https=True, charset="utf-8"))
+            verified = verifier.verify(message, facts)
         except SecurityVerificationError as exc:
             assert_clean_log_text(exc.detail)
             outcome = Outcome(False, fault_code=exc.fault_code, reason=exc.reason)
@@ -349,13 +378,15 @@ def capturing_logs() -> Iterator[LogCapture]:
 
 @dataclass
 class HttpService:
-    """A running spyne service behind SecurityHandler, SOAP 1.1 and 1.2, on loopback HTTPS."""
+    """Running spyne services behind SecurityHandler, SOAP 1.1 and 1.2, one per server
+    configuration (SERVERS), on loopback HTTPS."""
 
-    urls: dict[str, str]
+    urls: dict[tuple[str, str], str]
+    """(server configuration, SOAP namespace) -> URL."""
     ca: Path
     log: LogCapture
 
-    def send(self, messages: Sequence[bytes]) -> Outcome:
+    def send(self, messages: Sequence[bytes], server: str = "default") -> Outcome:
         """POST ``messages`` in order; the last one's outcome, its reason read from the handler's log.
 
         A refusal must be exactly the generic WS-Security fault for its code: nothing else
@@ -363,15 +394,15 @@ class HttpService:
         """
         outcome = Outcome(False)
         for message in messages:
-            outcome = self._send_one(message)
+            outcome = self._send_one(message, server)
         return outcome
 
-    def _send_one(self, message: bytes) -> Outcome:
+    def _send_one(self, message: bytes, server: str) -> Outcome:
         from support import post
 
         soap_ns = ns.SOAP12 if _looks_soap12(message) else ns.SOAP11
         self.log.records.clear()
-        status, code, body = post(self.urls[soap_ns], message, self.ca, soap12=soap_ns == ns.SOAP12)
+        status, code, body = post(self.urls[server, soap_ns], message, self.ca, soap12=soap_ns == ns.SOAP12)
         for record in self.log.records:
             assert_clean_log_text(record.getMessage())
         if status == 200:

@@ -20,10 +20,10 @@ def test_every_baseline_is_accepted_both_ways(world: World, service: HttpService
 
 @pytest.mark.parametrize("attack", ALL, ids=IDS)
 def test_verifier_refuses(world: World, attack: Attack) -> None:
-    expect_outcome(attack, run_verifier(world, attack.build(world)))
+    expect_outcome(attack, run_verifier(world, attack.build(world), world.description(attack.server)))
 
 
 @pytest.mark.parametrize("attack", ALL, ids=IDS)
 def test_handler_over_https_refuses(world: World, service: HttpService, attack: Attack) -> None:
-    expect_outcome(attack, service.send(attack.build(world)))
+    expect_outcome(attack, service.send(attack.build(world), attack.server))
 

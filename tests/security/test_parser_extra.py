@@ -113,7 +113,7 @@ def test_local_file_never_comes_back(world: World, service: HttpService, attack_
     refusal = _refusal(world, message)
     assert parser.SECRET not in str(refusal)
     service.log.records.clear()
-    status, _, body = post(service.urls[ns.SOAP11], message, service.ca)
+    status, _, body = post(service.urls["default", ns.SOAP11], message, service.ca)
     assert status == 500
     assert parser.SECRET.encode() not in body
     assert parser.SECRET not in service.log.text()
@@ -142,7 +142,7 @@ def test_decryption_failures_look_the_same_over_https(world: World, service: Htt
     seen: dict[str, tuple[int, bytes]] = {}
     for attack_id in UNIFORM:
         message = ATTACKS[attack_id].build(world)[-1]
-        status, _, body = post(service.urls[ns.SOAP11], message, service.ca)
+        status, _, body = post(service.urls["default", ns.SOAP11], message, service.ca)
         seen[attack_id] = (status, body)
     assert len(set(seen.values())) == 1, seen
 
@@ -185,5 +185,5 @@ def test_xinclude_in_body_is_not_processed_by_the_framework(world: World, servic
     )
     assert include.encode() in message
     assert run_verifier(world, [message]).accepted
-    _, _, body = post(service.urls[ns.SOAP11], message, service.ca)
+    _, _, body = post(service.urls["default", ns.SOAP11], message, service.ca)
     assert parser.SECRET.encode() not in body
