@@ -6,7 +6,16 @@ import re
 from itertools import chain
 from pathlib import Path
 
-from security import attacks_encryption, attacks_keys, attacks_parser, attacks_semantics, attacks_wrapping
+from security import (
+    attacks_conditions,
+    attacks_encryption,
+    attacks_failures,
+    attacks_identity,
+    attacks_keys,
+    attacks_parser,
+    attacks_semantics,
+    attacks_wrapping,
+)
 from security.harness import Attack, by_id
 
 THREATS = {
@@ -16,6 +25,15 @@ THREATS = {
     "parser": "The XML parser",
     "semantics": "Assertion semantics",
     "encryption": "Encryption",
+    "issuer-binding": "Issuer bound to its key",
+    "identity": "Identities never altered",
+    "subject": "Who the assertion names",
+    "time": "Validity windows and message time",
+    "confirmation": "Subject confirmation data",
+    "soap-meaning": "SOAP processing attributes",
+    "uniform-failure": "One answer for every crypto or trust failure",
+    "weak-crypto": "Weak keys and unauthenticated encryption",
+    "replay": "Message replay",
 }
 
 ATTACKS: dict[str, Attack] = by_id(
@@ -25,6 +43,9 @@ ATTACKS: dict[str, Attack] = by_id(
         attacks_parser.ATTACKS,
         attacks_semantics.ATTACKS,
         attacks_encryption.ATTACKS,
+        attacks_identity.ATTACKS,
+        attacks_conditions.ATTACKS,
+        attacks_failures.ATTACKS,
     )
 )
 ALL = list(ATTACKS.values())
