@@ -13,6 +13,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+BENCH_STS = "https://sts.bench.test"
+"""The issuer name of the benchmarks' STS (its key is trusted for this name only)."""
+
 RESULTS_DIR = Path("build/bench")
 RESULTS_JSON = RESULTS_DIR / "results.json"
 

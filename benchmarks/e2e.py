@@ -33,7 +33,7 @@ import zeep
 from spyne import Application, ServiceBase, Unicode, rpc
 from spyne.protocol.soap import Soap11
 
-from benchmarks.common import Results, interleaved, print_table
+from benchmarks.common import BENCH_STS, Results, interleaved, print_table
 from samples.pki import Identity, self_signed, tls_server
 from samples.server import serve
 from spyne_wsbind import MessageProperty, SecurityHandler, get_message_property
@@ -142,7 +142,7 @@ def _servers(stack: ExitStack, work: Path, sts: Identity, relying_party: Identit
         [
             SslTransportSecurityBinding(),
             SamlMessageSecurityBinding(
-                authenticator=CertSignedSamlAuthenticator([sts.certificate], audiences=[AUDIENCE])
+                authenticator=CertSignedSamlAuthenticator({BENCH_STS: sts.certificate}, audiences=[AUDIENCE])
             ),
         ]
     )
@@ -175,7 +175,7 @@ def _contenders(calls: int, wrap: Wrap = _unwrapped) -> Iterator[dict[str, zeep.
     with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
         work = Path(folder)
         sts, relying_party = self_signed(work, "bench-e2e-sts"), self_signed(work, "bench-e2e-rp")
-        saml = SamlIssuer("https://sts.bench.test", sts.private_key, sts.certificate)
+        saml = SamlIssuer(BENCH_STS, sts.private_key, sts.certificate)
         urls = _servers(stack, work, sts, relying_party, wrap)
         ca = Path(urls["ca"])
         print(f"End-to-end: issuing {2 * count + 2} tokens before timing...", end=" ", flush=True)

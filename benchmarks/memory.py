@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
 
-from benchmarks.common import Results
+from benchmarks.common import BENCH_STS, Results
 from samples.pki import self_signed
 from wsbind import (
     CertSignedSamlAuthenticator,
@@ -59,7 +59,7 @@ def _issue(key_pem: bytes, cert_pem: bytes, count: int, out: Any) -> None:
     key = serialization.load_pem_private_key(key_pem, password=None)
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise TypeError("the memory benchmark signs with an EC key")
-    issuer = SamlIssuer("https://sts.bench.test", key, x509.load_pem_x509_certificate(cert_pem))
+    issuer = SamlIssuer(BENCH_STS, key, x509.load_pem_x509_certificate(cert_pem))
     while count > 0:
         size = min(BATCH, count)
         out.put([issuer.issue(subject="alice", audiences=[AUDIENCE], attributes=CLAIMS) for _ in range(size)])
@@ -119,7 +119,7 @@ def _measure() -> dict[str, Any]:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     cert_pem = sts.certificate.public_bytes(serialization.Encoding.PEM)
-    authenticator = CertSignedSamlAuthenticator([sts.certificate], audiences=[AUDIENCE])
+    authenticator = CertSignedSamlAuthenticator({BENCH_STS: sts.certificate}, audiences=[AUDIENCE])
     verifier = MessageVerifier(
         SecurityDescription([SslTransportSecurityBinding(), SamlMessageSecurityBinding(authenticator=authenticator)])
     )

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import Results
+from benchmarks.common import BENCH_STS, Results
 from samples.pki import self_signed, tls_server
 from samples.server import serve
 from spyne_wsbind import SecurityTokenService
@@ -65,7 +65,7 @@ def main(results: Results) -> None:
         work = Path(folder)
         signing, relying_party = self_signed(work, "bench-sts"), self_signed(work, "bench-rp")
         ca_file, tls = tls_server(work)
-        issuer = SamlIssuer("https://sts.bench.test", signing.private_key, signing.certificate)
+        issuer = SamlIssuer(BENCH_STS, signing.private_key, signing.certificate)
         sts = SecurityTokenService(issuer, relying_parties={AUDIENCE: relying_party.certificate})
         server_side = SecurityDescription(
             [SslTransportSecurityBinding(), UsernameMessageSecurityBinding(password_validator=lambda u, p: True)]

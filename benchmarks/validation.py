@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
-from benchmarks.common import Results, interleaved, print_table
+from benchmarks.common import BENCH_STS, Results, interleaved, print_table
 from samples.pki import Identity, self_signed
 from wsbind import (
     CertSignedSamlAuthenticator,
@@ -78,7 +78,7 @@ SAML2_ONLY = "SAML 2.0 only (it marks only ID attributes as IDs, so AssertionID 
 
 def _verifier(sts: Identity, *, cache: bool) -> MessageVerifier:
     """A server verifier trusting ``sts``; ``cache=False`` opts out of the validated-token cache."""
-    authenticator = CertSignedSamlAuthenticator([sts.certificate], audiences=[AUDIENCE])
+    authenticator = CertSignedSamlAuthenticator({BENCH_STS: sts.certificate}, audiences=[AUDIENCE])
     bindings = [SslTransportSecurityBinding(), SamlMessageSecurityBinding(authenticator=authenticator)]
     return MessageVerifier(SecurityDescription(bindings, token_cache=cache))
 
@@ -245,7 +245,7 @@ def main(results: Results) -> None:
     section: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as folder:
         sts = self_signed(Path(folder), "bench-sts")
-        issuer = SamlIssuer("https://sts.bench.test", sts.private_key, sts.certificate)
+        issuer = SamlIssuer(BENCH_STS, sts.private_key, sts.certificate)
         for version in (SamlVersion.V2_0, SamlVersion.V1_1):
             data = _measure(version, sts, issuer, xmlsec1)
             section[f"SAML {version.value}"] = data

@@ -142,7 +142,7 @@ def main() -> int:
                 SslTransportSecurityBinding(),
                 SamlMessageSecurityBinding(
                     authenticator=CertSignedSamlAuthenticator(
-                        [sts_key.certificate],
+                        {STS_NAME: sts_key.certificate},  # this key may sign as this issuer, and only as it
                         decryption_cert=CertCredential(str(orders_key.cert_file), str(orders_key.key_file)),
                         audiences=[ORDERS],
                     )
