@@ -46,6 +46,7 @@ from .saml import (
     read_name_id,
 )
 from .signature import SignatureVerdict, TrustedIssuers, count_id, verify_signature
+from .timeutil import parse_xs_datetime
 from .token_cache import CachedToken, ValidatedTokenCache
 from .xmlparse import XmlRejected, parse_xml
 
@@ -68,7 +69,7 @@ HOLDER_OF_KEY_V1 = "urn:oasis:names:tc:SAML:1.0:cm:holder-of-key"
 BEARER = frozenset({BEARER_V2, BEARER_V1})
 HOLDER_OF_KEY = frozenset({HOLDER_OF_KEY_V2, HOLDER_OF_KEY_V1})
 _METHODS_OF_VERSION = {"2.0": frozenset({BEARER_V2, HOLDER_OF_KEY_V2}), "1.1": frozenset({BEARER_V1, HOLDER_OF_KEY_V1})}
-"""A confirmation method's URN names its SAML version (SAML 2.0 Profiles 3; SAML 1.1 Core 2.4.2.3)."""
+"""Each SAML version has its own confirmation-method URNs (SAML 2.0 Profiles 3; SAML 1.1 kept the 1.0 ones)."""
 _KNOWN_CONDITIONS = frozenset(
     {
         f"{{{ns.SAML2}}}AudienceRestriction",
@@ -78,6 +79,7 @@ _KNOWN_CONDITIONS = frozenset(
         f"{{{ns.SAML1}}}DoNotCacheCondition",
     }
 )
+_WSU_ID = f"{{{ns.WSU}}}Id"
 _ENCRYPTED = frozenset({f"{{{ns.SAML2}}}EncryptedAssertion", f"{{{ns.XENC}}}EncryptedData"})
 _RESTRICTIONS = (f"{{{ns.SAML2}}}AudienceRestriction", f"{{{ns.SAML1}}}AudienceRestrictionCondition")
 _CACHED_FIELDS = tuple(
@@ -392,9 +394,7 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
         if not self.check_address or address is None:
             return
         try:
-            same = context.peer_address is not None and (
-                ipaddress.ip_address(address) == ipaddress.ip_address(context.peer_address)
-            )
+            same = context.peer_address is not None and _ip(address) == _ip(context.peer_address)
         except ValueError:
             same = False
         if not same:
@@ -478,22 +478,21 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
     def _check_replay(self, assertion: SamlAssertion, context: AuthenticationContext) -> None:
         """``detect_replay``: the same message twice while its Timestamp is fresh is refused.
 
-        A message is its assertion and its Timestamp (Id, Created, Expires) with the signature
-        values of the Security header: a holder-of-key proof signs the Timestamp, so a replayer
-        cannot make a new message of an old one; a bearer message's Timestamp is not signed, so
-        this only stops the same bytes sent again (use OneTimeUse or holder-of-key for more).
+        A message is told by what it says, never by how it is written: its issuer and assertion
+        ID, and its Timestamp's Id, Created and Expires instants. A holder-of-key proof signs the
+        Timestamp, so a replayer can neither change these nor pass the old ones off as new
+        (re-encoding, comments, extra signatures change nothing here). A bearer message's
+        Timestamp is not signed: this then stops a message sent again as it was, not one whose
+        Timestamp was rewritten (use OneTimeUse or holder-of-key for that).
         """
         if not self.detect_replay:
             return
         timestamp, until = context.timestamp, context.fresh_until
         if timestamp is None or until is None:  # MessageVerifier refuses this configuration
             raise _reject(FaultCode.INVALID_SECURITY, "no-timestamp", "detect_replay needs a Timestamp")
-        digest = hashlib.sha256(assertion.id.encode())
-        digest.update(etree.tostring(timestamp, method="c14n", exclusive=True))
-        assert context.security is not None  # the Timestamp came from it
-        for value in context.security.iterfind(f"{{{ns.DS}}}Signature/{{{ns.DS}}}SignatureValue"):
-            digest.update(b"\x00" + "".join((value.text or "").split()).encode())
-        key = f"message\x00{assertion.issuer}\x00{digest.hexdigest()}"
+        instants = [parse_xs_datetime(c.text).isoformat() for c in timestamp if isinstance(c.tag, str)]
+        said = "\x00".join([assertion.id, timestamp.get(_WSU_ID) or "", *instants])
+        key = f"message\x00{assertion.issuer}\x00{hashlib.sha256(said.encode()).hexdigest()}"
         if not self._replay.first_use(key, until, context.now):
             raise not_authenticated("message-replay", f"message with assertion {assertion.id}")
 
@@ -583,3 +582,11 @@ def _audience_groups(token: etree._Element) -> tuple[frozenset[str], ...]:
 
 def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """An IP address, an IPv4-mapped IPv6 one (``::ffff:192.0.2.1``, as dual-stack sockets report) as IPv4."""
+    address = ipaddress.ip_address(text)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address

@@ -156,6 +156,10 @@ def read_assertion(element: etree._Element, signing_certificate: x509.Certificat
     raise SamlFormatError(f"not a SAML assertion: {element.tag}")
 
 
+_STATEMENTS_V1 = tuple(
+    f"{_S1}{name}"
+    for name in ("AuthenticationStatement", "AttributeStatement", "AuthorizationDecisionStatement", "SubjectStatement")
+)
 _SUBJECT_IDS_V2 = (f"{_S2}NameID", f"{_S2}BaseID", _ENCRYPTED_ID)
 
 
@@ -215,7 +219,7 @@ def _read_saml11(a: etree._Element, cert: x509.Certificate | None) -> SamlAssert
         raise SamlFormatError(f"SAML {version} assertion: only 1.1 and 2.0 are accepted", "saml-version")
     # Only the Subject of a statement of this assertion: one inside Advice or an attribute value
     # is about something else.
-    subjects = [sub for statement in a for sub in statement.iterchildren(f"{s}Subject")]
+    subjects = [sub for st in a.iterchildren(*_STATEMENTS_V1) for sub in st.iterchildren(f"{s}Subject")]
     identifiers = {
         (read_name_id(x), x.get("Format")) for sub in subjects for x in sub.iterchildren(f"{s}NameIdentifier")
     }

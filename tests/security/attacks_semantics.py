@@ -41,7 +41,7 @@ from wsbind.saml_issuer import (
 )
 
 SAML_CORE = "SAML 2.0 Core (OASIS, 2005)"
-SAML_CORE_CONDITIONS = f"{SAML_CORE} 2.5.1 Conditions (NotBefore/NotOnOrAfter, 2.5.1.2 unknown conditions)"
+SAML_CORE_CONDITIONS = f"{SAML_CORE} 2.5.1 Conditions (2.5.1.1 processing rules, 2.5.1.2 NotBefore, NotOnOrAfter)"
 SAML_CORE_AUDIENCE = f"{SAML_CORE} 2.5.1.4 AudienceRestriction"
 SAML_CORE_ONE_TIME_USE = f"{SAML_CORE} 2.5.1.5 OneTimeUse"
 SAML_CORE_CONFIRMATION = f"{SAML_CORE} 2.4.1.1-2.4.1.2 SubjectConfirmation and SubjectConfirmationData"
@@ -70,15 +70,16 @@ def issued(version: SamlVersion = SamlVersion.V2_0, **options: Any) -> Build:
     return build
 
 
-def resign(world: World, assertion: etree._Element, *, rogue: bool = False) -> bytes:
-    """Sign ``assertion`` again with the trusted STS key (the rogue's if asked), as SamlIssuer does.
+def resign(world: World, assertion: etree._Element, *, rogue: bool = False, partner: bool = False) -> bytes:
+    """Sign ``assertion`` again with the trusted STS key (the rogue's or the partner's if asked), as
+    SamlIssuer does.
 
     Lets an attack carry a shape the issuer never produces, while the signature still verifies:
     then only the semantic check can stop it.
     """
     for old in assertion.findall(f"{{{ns.DS}}}Signature"):
         assertion.remove(old)
-    identity = world.rogue if rogue else world.issuer
+    identity = world.rogue if rogue else world.partner if partner else world.issuer
     saml2 = assertion.tag == f"{S2}Assertion"
     id_attribute = "ID" if saml2 else "AssertionID"
     signature = xmlsec.template.create(

@@ -34,6 +34,7 @@ from wsbind import (
 from wsbind import namespaces as ns
 from wsbind.errors import FaultCode, SecurityVerificationError
 from wsbind.header import apply_security_header
+from wsbind.keys import SecurityKeyHandle
 from wsbind.outgoing import OutgoingSecurity
 from wsbind.saml_issuer import HOLDER_OF_KEY_V2, SamlIssuer, SamlVersion, encrypt_assertion
 from wsbind.soap import build_fault
@@ -102,16 +103,8 @@ class World:
     ) -> bytes:
         """A signed assertion for alice, valid at NOW, for our audience (options go to SamlIssuer.issue),
         by the trusted STS, or the rogue (our STS's name, an untrusted key) or the partner (its own name)."""
-        settings: dict[str, Any] = {
-            "subject": SUBJECT,
-            "version": version,
-            "audiences": [AUDIENCE],
-            "attributes": {"role": list(ROLES)},
-            "now": NOW,
-        }
-        settings.update(options)
         issuer = self.rogue_saml if rogue else self.partner_saml if partner else self.saml
-        return issuer.issue(**settings)
+        return issuer.issue(**issue_settings(version, **options))
 
     def envelope(self, *tokens: bytes, soap_ns: str = ns.SOAP11) -> bytes:
         """A whoami request at NOW carrying ``tokens`` (and a Timestamp) in wsse:Security."""
@@ -128,18 +121,7 @@ class World:
         """A request whose assertion confirms the client's RSA key, proved by signing Timestamp and To."""
         if assertion is None:
             assertion = self.issue(confirmation_method=HOLDER_OF_KEY_V2, confirmation_key_info=self.client_key_info())
-        token = create_xml_security_token(
-            assertion,
-            NcryptAsymmetricSecurityKeyHandle(self.client.private_key),
-            attached_reference=saml_token_reference(assertion),
-        )
-        root = etree.fromstring(
-            f'<s:Envelope xmlns:s="{ns.SOAP11}"><s:Header/><s:Body>'
-            '<t:whoami xmlns:t="urn:wsbind:test"/></s:Body></s:Envelope>'.encode()
-        )
-        description = SecurityDescription([SslTransportSecurityBinding(), XmlTokenMessageSecurityBinding(token)])
-        OutgoingSecurity(description, clock=lambda: NOW).apply(root, TO_ADDRESS)
-        return etree.tostring(root)
+        return proved(assertion, NcryptAsymmetricSecurityKeyHandle(self.client.private_key))
 
     def client_key_info(self) -> etree._Element:
         key_info = etree.Element(f"{{{ns.DS}}}KeyInfo", nsmap={"ds": ns.DS})
@@ -166,6 +148,32 @@ class World:
         if base == "saml2-soap12":
             return self.envelope(self.issue(), soap_ns=ns.SOAP12)
         raise ValueError(f"unknown baseline {base!r}; choose from {BASES}")
+
+
+def issue_settings(version: SamlVersion = SamlVersion.V2_0, **options: Any) -> dict[str, Any]:
+    """SamlIssuer.issue arguments for alice, valid at NOW, for our audience; ``options`` override."""
+    settings: dict[str, Any] = {
+        "subject": SUBJECT,
+        "version": version,
+        "audiences": [AUDIENCE],
+        "attributes": {"role": list(ROLES)},
+        "now": NOW,
+    }
+    settings.update(options)
+    return settings
+
+
+def proved(assertion: bytes, handle: SecurityKeyHandle, soap_ns: str = ns.SOAP11) -> bytes:
+    """A whoami request carrying ``assertion``, its possession proved with ``handle``'s key
+    (OutgoingSecurity signs the Timestamp, and To for a public key), in either SOAP version."""
+    token = create_xml_security_token(assertion, handle, attached_reference=saml_token_reference(assertion))
+    root = etree.fromstring(
+        f'<s:Envelope xmlns:s="{soap_ns}"><s:Header/><s:Body>'
+        '<t:whoami xmlns:t="urn:wsbind:test"/></s:Body></s:Envelope>'.encode()
+    )
+    description = SecurityDescription([SslTransportSecurityBinding(), XmlTokenMessageSecurityBinding(token)])
+    OutgoingSecurity(description, clock=lambda: NOW).apply(root, TO_ADDRESS)
+    return etree.tostring(root)
 
 
 def make_world(directory: Path) -> World:
@@ -314,7 +322,8 @@ def run_verifier(world: World, messages: Sequence[bytes], description: SecurityD
     verifier = MessageVerifier(description or world.description(), clock=lambda: NOW)
     outcome = Outcome(False)
     facts = TransportFacts(is_https=True, charset="utf-8", remote_addr=PEER_ADDRESS)
-    for message in messages:
+    for index, message in enumerate(messages):
+        _earlier_accepted(outcome, index == 0)
         try:
             verified = verifier.verify(message, facts)
         except SecurityVerificationError as exc:
@@ -323,6 +332,11 @@ def run_verifier(world: World, messages: Sequence[bytes], description: SecurityD
             continue
         outcome = Outcome(True, identity=identity_of(verified.saml_assertion))
     return outcome
+
+
+def _earlier_accepted(previous: Outcome, first: bool) -> None:
+    """Every message but the last is one the attack needs accepted (a replay's original)."""
+    assert first or previous.accepted, f"a message before the attack was {previous.describe()}"
 
 
 def expect_outcome(attack: Attack, outcome: Outcome) -> None:
@@ -393,7 +407,8 @@ class HttpService:
         (no detail, no stack trace) may reach the peer.
         """
         outcome = Outcome(False)
-        for message in messages:
+        for index, message in enumerate(messages):
+            _earlier_accepted(outcome, index == 0)
             outcome = self._send_one(message, server)
         return outcome
 

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from lxml import etree
 from signxml import XMLVerifier
 
-from security.harness import World
+from security.harness import ISSUER_NAME, PARTNER_NAME, World
 from wsbind import namespaces as ns
 
 _ASSERTIONS = (f"{{{ns.SAML2}}}Assertion", f"{{{ns.SAML1}}}Assertion")
@@ -41,8 +41,15 @@ def _parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 
 
-def _pem(world: World) -> bytes:
-    return world.issuer.certificate.public_bytes(serialization.Encoding.PEM)
+def _pem(world: World, assertion: etree._Element) -> bytes | None:
+    """The certificate trusted for the assertion's Issuer, as the server's mapping binds them
+    (World.description); None for a name no key is trusted for."""
+    if assertion.tag == f"{{{ns.SAML2}}}Assertion":
+        issuer = assertion.findtext(f"{{{ns.SAML2}}}Issuer")
+    else:
+        issuer = assertion.get("Issuer")
+    identity = {ISSUER_NAME: world.issuer, PARTNER_NAME: world.partner}.get(issuer or "")
+    return identity.certificate.public_bytes(serialization.Encoding.PEM) if identity is not None else None
 
 
 def presented_token(world: World, message: bytes) -> tuple[etree._Element, etree._Element] | Verdict:
@@ -132,9 +139,12 @@ def python_xmlsec(world: World, message: bytes) -> Verdict:
     carriers = root.xpath("//*[@ID=$v or @AssertionID=$v]", v=identifier)
     if not isinstance(carriers, list) or carriers != [assertion]:
         return Verdict(False, "the token's ID is not unique")
+    pem = _pem(world, assertion)
+    if pem is None:
+        return Verdict(False, "no key is trusted for the Issuer")
     xmlsec.tree.add_ids(root, ["ID", "AssertionID"])
     context = xmlsec.SignatureContext()
-    context.key = xmlsec.Key.from_memory(_pem(world), xmlsec.constants.KeyDataFormatCertPem)
+    context.key = xmlsec.Key.from_memory(pem, xmlsec.constants.KeyDataFormatCertPem)
     try:
         context.verify(signature)
     except xmlsec.Error as exc:
@@ -216,12 +226,13 @@ def signxml(world: World, message: bytes) -> Verdict:
         # signxml schema-checks it: an emptied X509Data would fail for a reason unrelated to
         # the signature.
         key_info.getparent().remove(key_info)  # type: ignore[union-attr]
+    pem = _pem(world, assertion)
+    if pem is None:
+        return Verdict(False, "no key is trusted for the Issuer")
     data = etree.tostring(assertion)
     id_attribute = _id_attribute(assertion)
     try:
-        result = XMLVerifier().verify(
-            data, x509_cert=_pem(world).decode(), expect_references=1, id_attribute=id_attribute
-        )
+        result = XMLVerifier().verify(data, x509_cert=pem.decode(), expect_references=1, id_attribute=id_attribute)
     except Exception as exc:  # InvalidSignature, InvalidInput, lxml's schema errors: all are refusals
         return Verdict(False, f"signxml: {type(exc).__name__}: {exc}")
     signed = result.signed_xml  # type: ignore[union-attr]
