@@ -3,6 +3,7 @@ security token service that issues signed SAML."""
 
 from wsbind.enums import MessageProperty
 
+from . import _spyne_guard  # noqa: F401  (first: a missing spyne raises an ImportError that says why)
 from .handler import SecuredWsgiApplication, SecurityHandler
 from .properties import get_message_property
 from .sts import SecurityTokenService

@@ -12,6 +12,7 @@ import email.message
 import functools
 import io
 import logging
+import weakref
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -25,7 +26,7 @@ from wsbind import namespaces as ns
 from wsbind.bindings import HttpHeaderAuthSecurityBinding
 from wsbind.description import SecurityDescription
 from wsbind.enums import SecurityBindingProperty
-from wsbind.errors import FaultCode, SecurityVerificationError
+from wsbind.errors import FaultCode, SecurityVerificationError, loggable
 from wsbind.soap import SOAP_CONTENT_TYPES, build_fault
 from wsbind.timeutil import utcnow
 from wsbind.verifier import HttpAuthenticationFailed, MessageVerifier, TransportFacts, VerifiedMessage
@@ -68,13 +69,22 @@ class SecurityHandler:
             realm = basic.properties.get(SecurityBindingProperty.HTTP_HEADER_AUTH_BASIC_REALM)
         self.realm = str(realm or "wsbind").replace('"', "")
 
-    def register(self, app: Application | WsgiApplication) -> SecuredWsgiApplication:
-        """Secure a spyne Application (or its WsgiApplication); serve what this returns."""
+    def wsgi_app(self, app: Application | WsgiApplication) -> SecuredWsgiApplication:
+        """The WSGI application to serve: ``app`` (a spyne Application or its WsgiApplication)
+        behind this handler.
+
+        ``app`` itself is not changed into a secured one: served directly, it answers every call
+        with a Server fault (fail-closed) and logs that the handler was left out.
+        """
         wsgi_app = app if isinstance(app, WsgiApplication) else WsgiApplication(app)
         wsgi_app.app.event_manager.add_listener("method_call", _refuse_unverified)
         return SecuredWsgiApplication(self, wsgi_app)
 
+    register = wsgi_app
+    """The former name of :meth:`wsgi_app` (kept as an alias): it returns the app to serve, too."""
+
     def is_https(self, environ: WsgiEnviron) -> bool:
+        """Whether the request came over TLS: ``wsgi.url_scheme``, or a trusted ``X-Forwarded-Proto``."""
         if environ.get("wsgi.url_scheme") == "https":
             return True
         if self.trust_forwarded_proto:
@@ -92,6 +102,8 @@ class SecuredWsgiApplication:
         self.soap_ns = ns.SOAP12 if isinstance(wsgi_app.app.in_protocol, Soap12) else ns.SOAP11
 
     def __call__(self, environ: WsgiEnviron, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("wsgi.url_scheme") != "https" and self.handler.is_https(environ):
+            environ["wsgi.url_scheme"] = "https"  # behind a TLS proxy: spyne's WSDL then advertises https://
         if environ.get("REQUEST_METHOD") != "POST":
             return self.wsgi_app(environ, start_response)  # type: ignore[no-any-return]
         try:
@@ -104,14 +116,23 @@ class SecuredWsgiApplication:
             )
             verified = self.handler.verifier.verify(body, facts)
         except SecurityVerificationError as exc:
-            log.warning("request refused: %s (%s) %s", exc.fault_code.value, exc.reason, exc.detail)
+            log.warning(
+                "request refused: %s (%s) %s: %s",
+                exc.fault_code.value,
+                exc.reason,
+                request_context(environ, exc, forwarded=self.handler.trust_forwarded_proto),
+                exc.detail or "no detail",
+            )
             return self._fault(exc.fault_code, start_response, challenge=isinstance(exc, HttpAuthenticationFailed))
         except _BodyTooLarge:
             limit = f"body larger than {self.handler.verifier.limits.max_bytes} bytes"
-            log.warning("request refused: %s (%s) %s", FaultCode.INVALID_SECURITY.value, "too-large", limit)
+            context = request_context(environ, forwarded=self.handler.trust_forwarded_proto)
+            code = FaultCode.INVALID_SECURITY.value
+            log.warning("request refused: %s (%s) %s: %s", code, "too-large", context, limit)
             return self._fault(FaultCode.INVALID_SECURITY, start_response)
         except Exception:  # never a traceback to the peer; the log keeps it
-            log.exception("request refused: unexpected error while verifying")
+            context = request_context(environ, forwarded=self.handler.trust_forwarded_proto)
+            log.exception("request refused: unexpected error while verifying %s", context)
             return self._fault(FaultCode.INVALID_SECURITY, start_response)
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
@@ -172,8 +193,66 @@ def verified_message(ctx: Any) -> VerifiedMessage | None:
     return result if isinstance(result, VerifiedMessage) else None
 
 
+_UNWRAPPED_LOGGED: weakref.WeakSet[Application] = weakref.WeakSet()
+
+
 def _refuse_unverified(ctx: Any) -> None:
     """A method must never run on a request the handler did not verify (mis-wired server)."""
     if verified_message(ctx) is None:
-        log.error("a request reached %s without SecurityHandler: serve what register() returns", ctx.method_name)
+        app = ctx.app
+        if app not in _UNWRAPPED_LOGGED:  # once per app: every call of a mis-wired server is refused alike
+            _UNWRAPPED_LOGGED.add(app)
+            log.error(
+                "this spyne app (%s) is served without the wsbind handler, so every call is refused with "
+                "'The service is not configured correctly': serve what SecurityHandler(...).wsgi_app(app) "
+                "(or register(app)) returned, not the app itself (first refused call: %s)",
+                loggable(repr(getattr(app, "name", None) or type(app).__name__)),
+                loggable(repr(ctx.method_name)),
+            )
         raise Fault(faultcode="Server", faultstring="The service is not configured correctly")
+
+
+_CONTEXT_FIELD_LIMIT = 120
+
+
+def _field(value: object) -> str:
+    """One request-supplied value for a log line: quoted, one line, bounded."""
+    text = loggable(repr(value))
+    return text if len(text) <= _CONTEXT_FIELD_LIMIT else text[:_CONTEXT_FIELD_LIMIT] + "..."
+
+
+def soap_action(environ: WsgiEnviron) -> str | None:
+    """The request's SOAP action: the SOAPAction header (SOAP 1.1) or the Content-Type's action (1.2)."""
+    action = environ.get("HTTP_SOAPACTION")
+    if action is None:
+        content_type = environ.get("CONTENT_TYPE")
+        if content_type and "action" in content_type.lower():
+            message = email.message.Message()
+            message["Content-Type"] = content_type
+            found = message.get_param("action")
+            action = found if isinstance(found, str) else None
+    return str(action).strip().strip('"') if action is not None else None
+
+
+def request_context(
+    environ: WsgiEnviron, refusal: SecurityVerificationError | None = None, *, forwarded: bool = False
+) -> str:
+    """Who asked for what, for a refusal line: peer address, path, SOAP action, issuer and subject.
+
+    Everything here came from the request, so each value is quoted through ``loggable``; an issuer
+    or subject no signature vouched for yet is marked ``(unverified)``. ``forwarded``: the proxy's
+    ``X-Forwarded-For`` is shown too (REMOTE_ADDR is then the proxy).
+    """
+    path = f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}" or "/"
+    fields = [f"peer={loggable(str(environ.get('REMOTE_ADDR') or '?'))[:_CONTEXT_FIELD_LIMIT]}"]
+    if forwarded and environ.get("HTTP_X_FORWARDED_FOR"):
+        fields.append(f"forwarded-for={_field(environ['HTTP_X_FORWARDED_FOR'])}")
+    fields += [f"path={_field(path)}", f"action={_field(soap_action(environ) or '')}"]
+    if refusal is not None and (refusal.subject is not None or refusal.issuer is not None):
+        if refusal.subject is not None:
+            fields.append(f"subject={_field(refusal.subject)}")
+        if refusal.issuer is not None:
+            fields.append(f"issuer={_field(refusal.issuer)}")
+        if not refusal.identity_verified:
+            fields.append("(unverified)")
+    return " ".join(fields)

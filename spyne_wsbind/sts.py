@@ -33,6 +33,7 @@ from spyne.protocol.soap import Soap11, Soap12
 
 from wsbind import namespaces as ns
 from wsbind.bindings import HttpHeaderAuthSecurityBinding, UsernameMessageSecurityBinding
+from wsbind.certs import CertificateSource, load_certificate
 from wsbind.description import SecurityDescription
 from wsbind.enums import MessageProperty, SecurityKeyType, TrustVersion
 from wsbind.errors import FaultCode, loggable
@@ -62,7 +63,7 @@ from wsbind.trust import (
 )
 from wsbind.xmlparse import XmlRejected, parse_xml
 
-from .handler import SecuredWsgiApplication, SecurityHandler, verified_message
+from .handler import SecuredWsgiApplication, SecurityHandler, request_context, verified_message
 from .properties import get_message_property
 
 __all__ = ["SecurityTokenService", "ClaimsCallback", "SAML_TOKEN_TYPES"]
@@ -150,7 +151,7 @@ class SecurityTokenService:
         self,
         issuer: SamlIssuer,
         *,
-        relying_parties: Mapping[str, x509.Certificate | None],
+        relying_parties: Mapping[str, CertificateSource | None],
         claims: ClaimsCallback | None = None,
         lifetime: timedelta = timedelta(hours=1),
         default_token_type: str = ns.SAML20_TOKEN_TYPE,
@@ -164,9 +165,12 @@ class SecurityTokenService:
                 "relying_parties is empty: name every AppliesTo address this STS may issue tokens for "
                 "(an STS must not mint tokens for arbitrary audiences)"
             )
-        for address, certificate in relying_parties.items():
+        loaded: dict[str, x509.Certificate | None] = {}
+        for address, source in relying_parties.items():
             if not isinstance(address, str) or not address:
                 raise ValueError("relying_parties keys are AppliesTo addresses (non-empty strings)")
+            certificate = None if source is None else load_certificate(source, what=f"relying_parties[{address!r}]")
+            loaded[address] = certificate
             if certificate is not None and not isinstance(certificate.public_key(), rsa.RSAPublicKey):
                 raise ValueError(
                     f"relying party {address!r}: proof keys are encrypted with RSA-OAEP, so its certificate "
@@ -178,7 +182,7 @@ class SecurityTokenService:
             raise ValueError("lifetime must be positive")
         _check_key_size(key_size)
         self.issuer = issuer
-        self.relying_parties = dict(relying_parties)
+        self.relying_parties = loaded
         self.claims = claims
         self.lifetime = lifetime
         self.default_token_type = default_token_type
@@ -217,7 +221,7 @@ class SecurityTokenService:
                 fault_builder=partial(_handler_fault, protocol),
             )
             for soap_ns in _SOAP_NAMESPACES:
-                apps[(protocol.namespace, soap_ns)] = handler.register(self._application(protocol, soap_ns))
+                apps[(protocol.namespace, soap_ns)] = handler.wsgi_app(self._application(protocol, soap_ns))
         return _Router(apps, trust_protocol(TrustVersion.V1_3).namespace, description.limits.max_bytes)
 
     def _application(self, protocol: TrustProtocol, soap_ns: str) -> Application:
@@ -261,10 +265,21 @@ class SecurityTokenService:
                 raise _Refused(TrustFaultCode.INVALID_REQUEST, "RST namespace does not match the endpoint")
             return build_response(protocol, self._issue(username, request))
         except _Refused as exc:
-            log.warning("STS refused a request from %s: %s (%s)", _who(username), exc.code.value, loggable(exc.detail))
+            log.warning(
+                "STS refused a request from user %s: %s %s: %s",
+                _who(username),
+                exc.code.value,
+                _context(ctx),
+                loggable(exc.detail),
+            )
             return exc.code
         except TrustProtocolError as exc:
-            log.warning("STS refused a request from %s: InvalidRequest (%s)", _who(username), loggable(str(exc)))
+            log.warning(
+                "STS refused a request from user %s: InvalidRequest %s: %s",
+                _who(username),
+                _context(ctx),
+                loggable(str(exc)),
+            )
             return TrustFaultCode.INVALID_REQUEST
         except Exception:
             log.exception("STS failed to issue a token for %s", _who(username))
@@ -297,7 +312,9 @@ class SecurityTokenService:
             if certificate is None:
                 raise _Refused(
                     TrustFaultCode.INVALID_REQUEST,
-                    f"relying party {applies_to!r} has no certificate configured: bearer tokens only",
+                    f"a holder-of-key token was asked for relying party {applies_to!r}, which has no certificate "
+                    "to encrypt the proof key to: give its RSA certificate in relying_parties, or have the client "
+                    "ask for a bearer token (issued_token_key_type=SecurityKeyType.NONE)",
                 )
             proof = self._proof_key(request)
             key_info = encrypted_key_info(proof.key, certificate)
@@ -420,6 +437,12 @@ def _write_envelope(protocol: TrustProtocol, ctx: Any) -> None:
         log.exception("STS could not write its response")
         code = TrustFaultCode.REQUEST_FAILED
     ctx.out_document = parse_xml(build_trust_fault(soap_ns, protocol.namespace, code))
+
+
+def _context(ctx: Any) -> str:
+    """Peer, path and SOAP action of the request being answered, for a refusal line."""
+    environ = getattr(ctx.transport, "req_env", None) or {}
+    return request_context(environ)
 
 
 def _who(username: str | None) -> str:

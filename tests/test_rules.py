@@ -51,7 +51,7 @@ from wsbind.enums import (
     Side,
 )
 from wsbind.enums import SecurityProperty as SP
-from wsbind.errors import InvalidSecurityDescription
+from wsbind.errors import AnonymousServerWarning, InvalidSecurityDescription
 from wsbind.keys import RawSymmetricSecurityKeyHandle
 from wsbind.tokens import XmlSecurityToken, create_xml_security_token, free_security_token
 
@@ -188,6 +188,7 @@ def test_typical_server_with_real_cert_signed_authenticator_passes() -> None:
     )
 
 
+@pytest.mark.filterwarnings("ignore::wsbind.errors.AnonymousServerWarning")  # rules, not the warning
 def test_empty_description_passes_everywhere() -> None:
     for side in Side:
         for channel in ChannelBinding:
@@ -525,6 +526,7 @@ def test_r15_message_binding_on_named_pipe_is_rejected() -> None:
     _ok([sspi], SERVER, PIPE)
 
 
+@pytest.mark.filterwarnings("ignore::wsbind.errors.AnonymousServerWarning")  # rules, not the warning
 def test_r16_any_binding_on_udp_is_rejected() -> None:
     username = UsernameMessageSecurityBinding(password_validator=_validator)
     assert _validate_rule([username], SERVER, UDP) == "R16"
@@ -627,7 +629,8 @@ def test_r25_server_ssl_on_http_with_certificate_is_rejected() -> None:
     )
     assert _validate_rule([ssl], SERVER, HTTP) == "R25"
     _ok([ssl], CLIENT, HTTP)  # a client certificate is fine
-    _ok([SslTransportSecurityBinding()], SERVER, HTTP)
+    with pytest.warns(AnonymousServerWarning, match="authenticates nobody"):
+        _ok([SslTransportSecurityBinding()], SERVER, HTTP)
 
 
 def test_r26_saml_without_authenticator_is_rejected() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -289,14 +290,17 @@ def test_network_error_faults_the_channel_then_r52_until_reopened(
     channel.close()
 
 
-def test_untrusted_tls_certificate_faults_the_channel(peer: tuple[Peer, str]) -> None:
-    app, url = peer
-    channel = TrustChannel(url, username_description())  # system trust store: the test CA is unknown
-    with channel:
-        with pytest.raises(TrustChannelError):
-            request_security_token(channel, applies_to=RP)
-        assert channel.state is ChannelState.FAULTED
+def test_untrusted_tls_certificate_faults_the_channel(tls: dict[str, Path], caplog: pytest.LogCaptureFixture) -> None:
+    app = Peer()
+    with caplog.at_level(logging.INFO, logger="samples.server"), serve(app, (tls["cert"], tls["key"])) as url:
+        channel = TrustChannel(url + "sts", username_description())  # system trust store: the test CA is unknown
+        with channel:
+            with pytest.raises(TrustChannelError):
+                request_security_token(channel, applies_to=RP)
+            assert channel.state is ChannelState.FAULTED
     assert app.requests == []
+    # The server saw the client end the handshake; it says so in its log, not on stderr.
+    assert any("UNKNOWN_CA" in record.getMessage() for record in caplog.records if record.name == "samples.server")
 
 
 # ----------------------------------------------------------------------- broken answers fault it
@@ -342,21 +346,26 @@ def test_r57_answers_fault_the_channel(peer: tuple[Peer, str], tls: dict[str, Pa
 
 
 @pytest.mark.parametrize("length", [True, False], ids=["content-length", "chunked"])
-def test_oversized_answer_is_refused_unread(peer: tuple[Peer, str], tls: dict[str, Path], length: bool) -> None:
-    app, url = peer
-    app.answer = Answer(chunks=[b"<" + b"x" * 65535] * 16 + [b"x"], length=length)  # 1 MiB + 1 byte
-    with channel_to(url, tls, max_response_bytes=1024 * 1024) as channel:
-        with pytest.raises(TrustChannelError, match="max_response_bytes"):
-            request_security_token(channel, applies_to=RP)
-        assert channel.state is ChannelState.FAULTED
+def test_oversized_answer_is_refused_unread(
+    tls: dict[str, Path], length: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = Peer(Answer(chunks=[b"<" + b"x" * 65535] * 16 + [b"x"], length=length))  # 1 MiB + 1 byte
 
-    async def main() -> None:
+    async def main(url: str) -> None:
         async with channel_to(url, tls) as channel:
             with pytest.raises(TrustChannelError, match="max_response_bytes"):
                 await arequest_security_token(channel, applies_to=RP)
             assert channel.state is ChannelState.FAULTED
 
-    asyncio.run(main())
+    with caplog.at_level(logging.INFO, logger="samples.server"), serve(app, (tls["cert"], tls["key"])) as base:
+        with channel_to(base + "sts", tls, max_response_bytes=1024 * 1024) as channel:
+            with pytest.raises(TrustChannelError, match="max_response_bytes"):
+                request_security_token(channel, applies_to=RP)
+            assert channel.state is ChannelState.FAULTED
+        asyncio.run(main(base + "sts"))
+    # The client hangs up mid-answer on purpose: the server logs that as expected (INFO), with no traceback.
+    server_lines = [record for record in caplog.records if record.name == "samples.server"]
+    assert all(record.levelno < logging.WARNING and not record.exc_info for record in server_lines), server_lines
 
 
 def test_async_network_error_faults_the_channel(tls: dict[str, Path]) -> None:

@@ -33,6 +33,7 @@ from wsbind import (
     UnsupportedBinding,
 )
 from wsbind import namespaces as ns
+from wsbind.errors import AnonymousServerWarning
 from wsbind.saml_issuer import HOLDER_OF_KEY_V2, SamlIssuer, SamlVersion, encrypt_assertion
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, 0, tzinfo=dt.timezone.utc)
@@ -381,7 +382,9 @@ def test_r59_property_not_applicable(verifier: MessageVerifier, token: bytes) ->
     result = verifier.verify(envelope(token, now=NOW), HTTPS)
     with pytest.raises(MessagePropertyUnavailable, match="R59"):
         result.get_property(MessageProperty.USERNAME)
-    ssl_only = _verifier(SecurityDescription([SslTransportSecurityBinding()])).verify(envelope(now=NOW), HTTPS)
+    with pytest.warns(AnonymousServerWarning, match="authenticates nobody"):
+        anonymous = _verifier(SecurityDescription([SslTransportSecurityBinding()]))
+    ssl_only = anonymous.verify(envelope(now=NOW), HTTPS)
     with pytest.raises(MessagePropertyUnavailable, match="R59"):
         ssl_only.get_property(MessageProperty.SAML_ASSERTION)
     assert ssl_only.get_property(MessageProperty.PROTECTION_LEVEL).name == "SIGN_AND_ENCRYPT"

@@ -19,6 +19,14 @@ from .bindings import (
     UsernameMessageSecurityBinding,
     XmlTokenMessageSecurityBinding,
 )
+from .certs import (
+    CertificateSource,
+    KeySource,
+    load_certificate,
+    load_certificates,
+    load_key_and_certificate,
+    load_private_key,
+)
 from .credentials import (
     CertCredential,
     DefaultWindowsIntegratedAuthCredential,
@@ -65,6 +73,7 @@ from .errors import (
     InsecureTransport,
     InvalidSecurityDescription,
     InvalidToken,
+    KeyLoadError,
     MessagePropertyUnavailable,
     SecurityVerificationError,
     TokenFreed,
@@ -107,6 +116,14 @@ __all__ = [
     "XmlTokenMessageSecurityBinding",
     "SamlMessageSecurityBinding",
     "SecurityContextMessageSecurityBinding",
+    # keys and certificates from files or bytes
+    "CertificateSource",
+    "KeySource",
+    "load_certificate",
+    "load_certificates",
+    "load_private_key",
+    "load_key_and_certificate",
+    "KeyLoadError",
     # credentials and authenticators
     "CertCredential",
     "WindowsIntegratedAuthCredential",
@@ -181,3 +198,6 @@ __all__ = [
     "SecurityVerificationError",
     "FaultCode",
 ]
+
+# The one place the version is written: setup.cfg reads it from here (version = attr:) without importing.
+__version__ = "0.1.0"

@@ -18,7 +18,7 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, ClassVar
 
 from cryptography import x509
@@ -26,7 +26,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
 from . import namespaces as ns
-from .certs import MIN_RSA_BITS, CertificateSource, load_certificate, load_private_key, weak_rsa_bits
+from .certs import (
+    MIN_RSA_BITS,
+    CertificateSource,
+    KeySource,
+    load_certificates,
+    load_key_and_certificate,
+    weak_rsa_bits,
+)
 from .credentials import CertCredential
 from .enums import SamlAuthenticatorType
 from .errors import FaultCode, InvalidSecurityDescription, SecurityVerificationError, not_authenticated
@@ -45,7 +52,7 @@ from .saml import (
     read_assertion,
     read_name_id,
 )
-from .signature import SignatureVerdict, TrustedIssuers, count_id, verify_signature
+from .signature import SignatureVerdict, TrustedIssuers, count_id, describe_signer, verify_signature
 from .timeutil import parse_xs_datetime
 from .token_cache import CachedToken, ValidatedTokenCache
 from .xmlparse import XmlRejected, parse_xml
@@ -58,7 +65,7 @@ log = logging.getLogger("wsbind.authenticator")
 SamlValidator = Callable[[SamlAssertion], object]
 """WS_VALIDATE_SAML_CALLBACK: raise (or return False) to reject the assertion (R61)."""
 
-DecryptionCertSource = CertCredential | tuple[CertificateSource, object]
+DecryptionCertSource = CertCredential | tuple[CertificateSource, KeySource]
 TrustedIssuerCerts = Mapping[str, CertificateSource | Sequence[CertificateSource]] | Iterable[CertificateSource]
 """``{issuer name: certificate or certificates}`` (recommended), or certificates trusted for any name."""
 
@@ -120,6 +127,39 @@ def _reject(code: FaultCode, reason: str, detail: str = "") -> SecurityVerificat
     return SecurityVerificationError(code, reason, detail)
 
 
+def _instant(value: datetime) -> str:
+    """An instant for a refusal line: UTC, to the second, with a Z."""
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _window(assertion: SamlAssertion) -> str:
+    """The assertion's validity window, for a time refusal (the skew widens it at both ends)."""
+    start = _instant(assertion.not_before) if assertion.not_before is not None else "(no NotBefore)"
+    end = _instant(assertion.not_on_or_after) if assertion.not_on_or_after is not None else "(no NotOnOrAfter)"
+    return f"valid from {start} until {end}"
+
+
+def _claimed_identity(token: etree._Element) -> tuple[str | None, str | None]:
+    """The Issuer and NameID a refused assertion claims, for the log only (None where unreadable)."""
+    if not is_assertion(token):
+        return None, None  # still encrypted: the names are inside the ciphertext
+    try:
+        issuer: str | None = issuer_of(token)
+    except SamlFormatError:
+        issuer = None
+    if token.tag == f"{{{ns.SAML2}}}Assertion":
+        name_id = token.find(f"{{{ns.SAML2}}}Subject/{{{ns.SAML2}}}NameID")
+    else:
+        name_id = token.find(f"./*/{{{ns.SAML1}}}Subject/{{{ns.SAML1}}}NameIdentifier")
+    subject = None
+    if name_id is not None:
+        try:
+            subject = read_name_id(name_id)
+        except SamlFormatError:
+            subject = None
+    return issuer, subject
+
+
 class SamlAuthenticator(ABC):
     """Abstract base (WS_SAML_AUTHENTICATOR)."""
 
@@ -139,7 +179,8 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
     key to the one Issuer it may sign as; the Issuer must equal a name exactly (no trimming, case
     folding or URL normalisation). A plain list of certificates lets any of them sign under any
     name (WWSAPI's form; a warning is logged once).
-    ``decryption_cert`` (a CertCredential with key_file, or a (certificate, private key) pair)
+    Certificates are objects, PEM/DER/PKCS#12 bytes or file paths (see ``wsbind.load_certificates``).
+    ``decryption_cert`` (a CertCredential, or a (certificate, private key) pair)
     decrypts EncryptedAssertion (SAML 2.0), encrypted SAML 1.1 assertions and EncryptedID.
     ``saml_validator(assertion)`` runs last and rejects by raising or returning False.
     ``audiences``: when given, the assertion must be restricted to at least one of them.
@@ -216,6 +257,29 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
     def authenticate(
         self, token: etree._Element, document: etree._Element, context: AuthenticationContext
     ) -> SamlAssertion:
+        """Check the assertion's signature against the trusted issuers, then its meaning; raise to refuse.
+
+        A token already in ``context.token_cache`` skips the signature work (and decryption); its
+        time window, audience, replay, proof and ``saml_validator`` are checked every time.
+        A refusal names the issuer and subject for the log (``SecurityVerificationError.identify``).
+        """
+        found: list[SamlAssertion] = []
+        try:
+            return self._authenticate(token, document, context, found)
+        except SecurityVerificationError as exc:
+            if found:  # the signature verified: these names are the issuer's
+                exc.identify(found[0].issuer, found[0].subject_name_id, verified=True)
+            else:
+                exc.identify(*_claimed_identity(token), verified=False)
+            raise
+
+    def _authenticate(
+        self,
+        token: etree._Element,
+        document: etree._Element,
+        context: AuthenticationContext,
+        found: list[SamlAssertion],
+    ) -> SamlAssertion:
         cache = context.token_cache
         key = cache.key(token, self._cache_salt) if cache is not None else None
         cached = cache.get(key, context.now) if cache is not None and key is not None else None
@@ -224,6 +288,7 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
             assertion, cached = self._validate(token, document, context, remember=cache is not None)
         else:
             assertion = self._rebuild(cached, token, context)
+        found.append(assertion)
         # What may differ from one presentation of the same bytes to the next: checked every time.
         self._check_times(assertion, context)
         self._check_audience(cached.audience_groups)
@@ -312,7 +377,8 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
             raise _reject(FaultCode.INVALID_SECURITY_TOKEN, exc.reason, str(exc)) from None
         trusted = self._by_name.get(issuer, self._any_name)
         if trusted is None:
-            raise not_authenticated("untrusted-issuer", f"no key is trusted for {issuer!r}")
+            signer = describe_signer(token.find(f"{{{ns.DS}}}Signature"))
+            raise not_authenticated("untrusted-issuer", f"no key is trusted for its Issuer name: {signer}")
         return verify_signature(token, identifier, document, trusted, context.allow_sha1)
 
     def _decrypt(self, token: etree._Element, context: AuthenticationContext) -> etree._Element:
@@ -405,12 +471,15 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
     @staticmethod
     def _check_times(assertion: SamlAssertion, context: AuthenticationContext) -> None:
         now, skew = context.now, context.clock_skew
+        clock = f"server clock {_instant(now)}, clock skew {skew}"
         if assertion.not_before is not None and now + skew < assertion.not_before:
-            raise _reject(FaultCode.FAILED_AUTHENTICATION, "not-yet-valid", f"NotBefore {assertion.not_before}")
+            detail = f"NotBefore {_instant(assertion.not_before)}; {clock}: {_window(assertion)}"
+            raise _reject(FaultCode.FAILED_AUTHENTICATION, "not-yet-valid", detail)
         if assertion.not_on_or_after is not None and now - skew >= assertion.not_on_or_after:
-            raise _reject(FaultCode.FAILED_AUTHENTICATION, "expired", f"NotOnOrAfter {assertion.not_on_or_after}")
+            detail = f"NotOnOrAfter {_instant(assertion.not_on_or_after)}; {clock}: {_window(assertion)}"
+            raise _reject(FaultCode.FAILED_AUTHENTICATION, "expired", detail)
         if now + skew < assertion.issue_instant:
-            detail = f"IssueInstant {assertion.issue_instant}"
+            detail = f"IssueInstant {_instant(assertion.issue_instant)}; {clock}"
             raise _reject(FaultCode.FAILED_AUTHENTICATION, "issued-in-future", detail)
         start, end = assertion.not_before or assertion.issue_instant, assertion.not_on_or_after
         if end is None or end - start > context.limits.max_assertion_lifetime:
@@ -421,10 +490,11 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
             )
         expiry = assertion.confirmation_not_on_or_after
         if expiry is not None and now - skew >= expiry:
-            raise _reject(FaultCode.FAILED_AUTHENTICATION, "expired", f"confirmation NotOnOrAfter {expiry}")
+            detail = f"confirmation NotOnOrAfter {_instant(expiry)}; {clock}"
+            raise _reject(FaultCode.FAILED_AUTHENTICATION, "expired", detail)
         confirmation_start = assertion.confirmation_not_before
         if confirmation_start is not None and now + skew < confirmation_start:
-            detail = f"confirmation NotBefore {confirmation_start}"
+            detail = f"confirmation NotBefore {_instant(confirmation_start)}; {clock}"
             raise _reject(FaultCode.FAILED_AUTHENTICATION, "not-yet-valid", detail)
 
     def _check_audience(self, groups: tuple[frozenset[str], ...]) -> None:
@@ -435,7 +505,8 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
             raise _reject(FaultCode.FAILED_AUTHENTICATION, "no-audience", "assertion has no audience restriction")
         for named in groups:
             if not named.intersection(self.audiences):
-                raise _reject(FaultCode.FAILED_AUTHENTICATION, "wrong-audience", f"audiences {sorted(named)}")
+                detail = f"audiences {sorted(named)}, none of the accepted {sorted(self.audiences)}"
+                raise _reject(FaultCode.FAILED_AUTHENTICATION, "wrong-audience", detail)
 
     def _check_proof(
         self, assertion: SamlAssertion, key: ProofKey | None, document: etree._Element, context: AuthenticationContext
@@ -516,7 +587,7 @@ def _trusted_by_name(source: TrustedIssuerCerts) -> dict[str | None, tuple[x509.
             f"not one {type(source).__name__}: wrap it, e.g. {{'https://sts.example': cert}}"
         )
     if not isinstance(source, Mapping):
-        return {None: tuple(load_certificate(c) for c in source)} if source else {}
+        return {None: load_certificates(source, what="trusted_issuer_certs")} if source else {}
     by_name: dict[str | None, tuple[x509.Certificate, ...]] = {}
     for name, value in source.items():
         if not isinstance(name, str):
@@ -532,7 +603,8 @@ def _trusted_by_name(source: TrustedIssuerCerts) -> dict[str | None, tuple[x509.
             raise InvalidSecurityDescription(
                 "R27", f"trusted_issuer_certs[{name!r}] lists no certificate.", "give that issuer's certificate(s)"
             )
-        by_name[name] = tuple(load_certificate(c) for c in items)
+        # A PEM file may hold several certificates (a key rollover): every one is trusted for that name.
+        by_name[name] = load_certificates(items, what=f"trusted_issuer_certs[{name!r}]")
     return by_name
 
 
@@ -553,11 +625,14 @@ def _make_decrypter(source: DecryptionCertSource, *, allow_cbc: bool, allow_weak
     from .decryption import AssertionDecrypter
 
     if isinstance(source, CertCredential):
-        if source.key_file is None:
-            raise ValueError("decryption_cert needs key_file: decrypting takes the private key")
-        key = load_private_key(source.key_file)
+        key, _ = source.load()
+    elif isinstance(source, tuple) and len(source) == 2:
+        key, _ = load_key_and_certificate(source[1], certificate=source[0])
     else:
-        key = load_private_key(source[1])
+        raise TypeError(
+            "decryption_cert is a CertCredential(cert_file, key_file=None, password=None) (PEM, DER or PKCS#12 "
+            f"files) or a (certificate, private key) pair, not {type(source).__name__}"
+        )
     if not isinstance(key, rsa.RSAPrivateKey):
         raise TypeError("decryption_cert must hold an RSA key (XML encryption key transport is RSA-OAEP)")
     bits = weak_rsa_bits(key)

@@ -37,10 +37,12 @@ class SecurityBinding:
 
     @property
     def is_transport(self) -> bool:
+        """A transport binding (SSL, or TCP / named-pipe SSPI): it secures the channel itself."""
         return self.binding_type in _TRANSPORT_TYPES
 
     @property
     def is_message(self) -> bool:
+        """A message binding: it carries a token inside wsse:Security."""
         return self.binding_type in _MESSAGE_TYPES
 
 

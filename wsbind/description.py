@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -13,12 +14,14 @@ from .enums import (
     ChannelBinding,
     ProtectionLevel,
     SecurityAlgorithmSuiteName,
+    SecurityBindingProperty,
     SecurityHeaderLayout,
     SecurityHeaderVersion,
     SecurityProperty,
     SecurityTimestampUsage,
     Side,
 )
+from .errors import AnonymousServerWarning
 from .limits import DEFAULT_MESSAGE_LIMITS, MessageLimits
 from .token_cache import ValidatedTokenCache
 
@@ -74,8 +77,34 @@ class SecurityDescription:
         rules.check_description(self)
 
     def validate(self, side: Side, channel: ChannelBinding) -> None:
-        """Check every creation-time rule for a channel (client) or listener (server)."""
+        """Check every creation-time rule for a channel (client) or listener (server).
+
+        A server description that authenticates nobody is allowed (an anonymous service over TLS)
+        but warned about with :class:`wsbind.errors.AnonymousServerWarning`: it is more often a
+        binding left out by mistake.
+        """
         rules.check_description(self, Side(side), ChannelBinding(channel))
+        if Side(side) == Side.SERVER and not self._authenticates_someone():
+            names = ", ".join(type(b).__name__ for b in self.bindings) or "no binding"
+            warnings.warn(
+                f"this server SecurityDescription ({names}) authenticates nobody: every caller is accepted "
+                "without a token or password. Add a SamlMessageSecurityBinding, UsernameMessageSecurityBinding "
+                "or HttpHeaderAuthSecurityBinding to authenticate callers; if an anonymous service is meant, "
+                "filter wsbind.errors.AnonymousServerWarning.",
+                AnonymousServerWarning,
+                stacklevel=2,
+            )
+
+    def _authenticates_someone(self) -> bool:
+        """A binding that establishes who the caller is (or a TLS client certificate required)."""
+        from .bindings import SslTransportSecurityBinding
+
+        for binding in self.bindings:
+            if not isinstance(binding, SslTransportSecurityBinding):
+                return True
+            if binding.properties.get(SecurityBindingProperty.REQUIRE_SSL_CLIENT_CERT):
+                return True
+        return False
 
     # -- lookups -------------------------------------------------------------------------
 
@@ -87,6 +116,7 @@ class SecurityDescription:
         return None
 
     def find_all(self, binding_class: type[B]) -> Sequence[B]:
+        """Every binding of this class, in description order."""
         return [b for b in self.bindings if isinstance(b, binding_class)]
 
     def get(self, prop: SecurityProperty) -> Any:
@@ -97,30 +127,37 @@ class SecurityDescription:
 
     @property
     def protection_level_is_explicitly_none(self) -> bool:
+        """True only when TRANSPORT_PROTECTION_LEVEL is set to NONE: plain HTTP is then allowed (R32)."""
         return self.properties.get(SecurityProperty.TRANSPORT_PROTECTION_LEVEL) == ProtectionLevel.NONE
 
     @property
     def max_allowed_latency(self) -> timedelta:
+        """MAX_ALLOWED_LATENCY: how old a request's Timestamp may be when it arrives."""
         return self.get(SecurityProperty.MAX_ALLOWED_LATENCY)  # type: ignore[no-any-return]
 
     @property
     def timestamp_validity_duration(self) -> timedelta:
+        """TIMESTAMP_VALIDITY_DURATION: the lifetime this side writes into its own Timestamps."""
         return self.get(SecurityProperty.TIMESTAMP_VALIDITY_DURATION)  # type: ignore[no-any-return]
 
     @property
     def max_allowed_clock_skew(self) -> timedelta:
+        """MAX_ALLOWED_CLOCK_SKEW: how far the peer's clock may differ from ours."""
         return self.get(SecurityProperty.MAX_ALLOWED_CLOCK_SKEW)  # type: ignore[no-any-return]
 
     @property
     def timestamp_usage(self) -> SecurityTimestampUsage:
+        """TIMESTAMP_USAGE: when a wsu:Timestamp is sent and required."""
         return SecurityTimestampUsage(self.get(SecurityProperty.TIMESTAMP_USAGE))
 
     @property
     def header_layout(self) -> SecurityHeaderLayout:
+        """SECURITY_HEADER_LAYOUT: the order the wsse:Security children must follow."""
         return SecurityHeaderLayout(self.get(SecurityProperty.SECURITY_HEADER_LAYOUT))
 
     @property
     def allows_sha1(self) -> bool:
+        """Whether the algorithm suite (or suite name) lets SHA-1 digests and signatures through."""
         suite: SecurityAlgorithmSuite | None = self.properties.get(SecurityProperty.ALGORITHM_SUITE)
         name: SecurityAlgorithmSuiteName | None = self.properties.get(SecurityProperty.ALGORITHM_SUITE_NAME)
         return suite_allows_sha1(suite, name)

@@ -6,6 +6,8 @@ from enum import IntEnum, IntFlag
 
 
 class SecurityBindingType(IntEnum):
+    """WS_SECURITY_BINDING_TYPE: which binding a SecurityBinding is (its ``binding_type``)."""
+
     SSL_TRANSPORT = 1
     TCP_SSPI_TRANSPORT = 2
     HTTP_HEADER_AUTH = 3
@@ -18,6 +20,8 @@ class SecurityBindingType(IntEnum):
 
 
 class ChannelBinding(IntEnum):
+    """WS_CHANNEL_BINDING: the transport a description is used with; rules R11-R14 tie bindings to it."""
+
     HTTP = 0
     TCP = 1
     UDP = 2
@@ -33,20 +37,31 @@ class Side(IntEnum):
 
 
 class MessageSecurityUsage(IntEnum):
+    """WS_MESSAGE_SECURITY_USAGE: message bindings carry supporting tokens only (R19)."""
+
     SUPPORTING = 1
 
 
 class SamlAuthenticatorType(IntEnum):
+    """WS_SAML_AUTHENTICATOR_TYPE: CERT_SIGNED is the one kind (CertSignedSamlAuthenticator)."""
+
     CERT_SIGNED = 1
 
 
 class SecurityKeyHandleType(IntEnum):
+    """WS_SECURITY_KEY_HANDLE_TYPE: raw symmetric bytes, or an asymmetric key.
+
+    CAPI and NCRYPT have no Linux meaning; both wrap a ``cryptography`` private key here.
+    """
+
     RAW_SYMMETRIC = 1
     NCRYPT_ASYMMETRIC = 2
     CAPI_ASYMMETRIC = 3
 
 
 class ProtectionLevel(IntEnum):
+    """WS_PROTECTION_LEVEL: what the transport must give; NONE on TRANSPORT_PROTECTION_LEVEL allows plain HTTP (R32)."""
+
     NONE = 1
     SIGN = 2
     SIGN_AND_ENCRYPT = 3
@@ -111,12 +126,16 @@ class MessageProperty(IntEnum):
 
 
 class SecurityTimestampUsage(IntEnum):
+    """WS_SECURITY_TIMESTAMP_USAGE: when a wsu:Timestamp is sent and required (default ALWAYS)."""
+
     ALWAYS = 1
     NEVER = 2
     REQUESTS_ONLY = 3
 
 
 class SecurityHeaderLayout(IntEnum):
+    """WS_SECURITY_HEADER_LAYOUT: the element order wsse:Security must follow (default STRICT)."""
+
     STRICT = 1
     LAX = 2
     LAX_WITH_TIMESTAMP_FIRST = 3
@@ -124,22 +143,30 @@ class SecurityHeaderLayout(IntEnum):
 
 
 class SecurityHeaderVersion(IntEnum):
+    """WS_SECURITY_HEADER_VERSION: WS-Security 1.0 or 1.1 (default V1_1)."""
+
     V1_0 = 1
     V1_1 = 2
 
 
 class ExtendedProtectionPolicy(IntEnum):
+    """WS_EXTENDED_PROTECTION_POLICY: channel-binding checks for HTTP header auth (server only, R41)."""
+
     NEVER = 1
     WHEN_SUPPORTED = 2
     ALWAYS = 3
 
 
 class ExtendedProtectionScenario(IntEnum):
+    """WS_EXTENDED_PROTECTION_SCENARIO: whether TLS ends at this server or at a proxy in front of it."""
+
     BOUND_SERVER = 1
     TERMINATED_SSL = 2
 
 
 class SecurityAlgorithmSuiteName(IntEnum):
+    """WS_SECURITY_ALGORITHM_SUITE_NAME: the WS-SecurityPolicy suites; ``*_SHA256`` ones use SHA-256, not SHA-1."""
+
     BASIC256 = 1
     BASIC192 = 2
     BASIC128 = 3
@@ -159,6 +186,8 @@ class SecurityAlgorithmSuiteName(IntEnum):
 
 
 class SecurityAlgorithmId(IntEnum):
+    """WS_SECURITY_ALGORITHM_ID: one algorithm in a SecurityAlgorithmSuite; DEFAULT (0) lets the suite name decide."""
+
     DEFAULT = 0
     C14N_EXCLUSIVE = 1
     C14N_EXCLUSIVE_WITH_COMMENTS = 2
@@ -181,6 +210,8 @@ class SecurityAlgorithmId(IntEnum):
 
 
 class WindowsIntegratedAuthPackage(IntEnum):
+    """WS_WINDOWS_INTEGRATED_AUTH_PACKAGE: the SSPI package of a Windows credential (kept for the model)."""
+
     KERBEROS = 1
     NTLM = 2
     SPNEGO = 3
@@ -196,6 +227,8 @@ class ImpersonationLevel(IntEnum):
 
 
 class HttpHeaderAuthScheme(IntFlag):
+    """WS_HTTP_HEADER_AUTH_SCHEME flags for HTTP_HEADER_AUTH_SCHEME; wsbind sends and checks BASIC."""
+
     NONE = 0x1
     BASIC = 0x2
     DIGEST = 0x4
@@ -205,11 +238,15 @@ class HttpHeaderAuthScheme(IntFlag):
 
 
 class HttpHeaderAuthTarget(IntEnum):
+    """WS_HTTP_HEADER_AUTH_TARGET: authenticate to the service or to an HTTP proxy."""
+
     SERVICE = 1
     PROXY = 2
 
 
 class CertFailure(IntFlag):
+    """WS_CERT_FAILURE flags: server-certificate failures a client may ignore (CERT_FAILURES_TO_IGNORE)."""
+
     CN_MISMATCH = 0x1
     INVALID_DATE = 0x2
     UNTRUSTED_ROOT = 0x4
@@ -218,6 +255,8 @@ class CertFailure(IntFlag):
 
 
 class SecureProtocol(IntFlag):
+    """WS_SECURE_PROTOCOL flags: SSL/TLS versions, for DISALLOWED_SECURE_PROTOCOLS."""
+
     SSL2 = 0x1
     SSL3 = 0x2
     TLS1_0 = 0x4
@@ -226,34 +265,50 @@ class SecureProtocol(IntFlag):
 
 
 class TrustVersion(IntEnum):
+    """WS_TRUST_VERSION: FEBRUARY_2005 (WWSAPI's default, ``.../ws/2005/02/trust``) or V1_3 (``.../200512``)."""
+
     FEBRUARY_2005 = 1
     V1_3 = 2
 
 
 class SecureConversationVersion(IntEnum):
+    """WS_SECURE_CONVERSATION_VERSION: WS-SecureConversation February 2005 or 1.3."""
+
     FEBRUARY_2005 = 1
     V1_3 = 2
 
 
 class RequestSecurityTokenAction(IntEnum):
+    """WS_REQUEST_SECURITY_TOKEN_ACTION: what an RST asks for; wsbind carries ISSUE."""
+
     ISSUE = 1
     NEW_CONTEXT = 2
     RENEW_CONTEXT = 3
 
 
 class SecurityKeyType(IntEnum):
+    """WS_SECURITY_KEY_TYPE: the proof key an issued token carries, and the KeyType asked of an STS.
+
+    NONE is a bearer token (no proof key: whoever holds it may present it); SYMMETRIC is
+    holder-of-key with a shared secret the STS encrypts to the relying party; ASYMMETRIC a
+    holder-of-key public key."""
+
     NONE = 1
     SYMMETRIC = 2
     ASYMMETRIC = 3
 
 
 class SecurityKeyEntropyMode(IntEnum):
+    """WS_SECURITY_KEY_ENTROPY_MODE: who supplies a symmetric proof key's entropy; COMBINED derives it with P_SHA1."""
+
     CLIENT_ONLY = 1
     SERVER_ONLY = 2
     COMBINED = 3
 
 
 class SecurityTokenReferenceMode(IntEnum):
+    """WS_SECURITY_TOKEN_REFERENCE_MODE: how a signature's KeyInfo points at its token."""
+
     LOCAL_ID = 1
     XML_BUFFER = 2
     CERT_THUMBPRINT = 3
@@ -262,6 +317,8 @@ class SecurityTokenReferenceMode(IntEnum):
 
 
 class XmlSecurityTokenProperty(IntEnum):
+    """WS_XML_SECURITY_TOKEN_PROPERTY_ID: the optional properties of create_xml_security_token."""
+
     ATTACHED_REFERENCE = 1
     UNATTACHED_REFERENCE = 2
     VALID_FROM_TIME = 3

@@ -20,6 +20,13 @@ class InvalidSecurityDescription(WsBindError, ValueError):
         super().__init__(f"{rule}: {problem} Fix: {fix}")
 
 
+class AnonymousServerWarning(UserWarning):
+    """A server description authenticates nobody: every caller over its transport is accepted.
+
+    Filter it (``warnings.filterwarnings("ignore", category=AnonymousServerWarning)``) when an
+    anonymous service is what you mean to run."""
+
+
 class UnsupportedBinding(WsBindError):
     """The binding is valid in the model but this adapter cannot carry it."""
 
@@ -42,6 +49,10 @@ class TokenUnavailable(WsBindError):
 
 class InsecureTransport(WsBindError):
     """A token would have been sent over a channel that does not protect it (R30)."""
+
+
+class KeyLoadError(WsBindError, ValueError):
+    """A key or certificate could not be loaded; the message says what was given and what is accepted."""
 
 
 class MessagePropertyUnavailable(WsBindError, LookupError):
@@ -85,11 +96,24 @@ class SecurityVerificationError(WsBindError):
     machine-readable word for logs and tests; ``detail`` is for the log only.
     """
 
+    issuer: str | None = None
+    """The token's Issuer when one was read (for the log; see ``identity_verified``)."""
+    subject: str | None = None
+    """Who the request speaks for when known: the SAML NameID or the user name (for the log)."""
+    identity_verified: bool = False
+    """True when ``issuer`` and ``subject`` come from a signature that verified; False when they
+    are only what the request claims (the refusal came before, or instead of, that check)."""
+
     def __init__(self, fault_code: FaultCode, reason: str, detail: str = "") -> None:
         self.fault_code = fault_code
         self.reason = reason
         self.detail = loggable(detail)
         super().__init__(f"{fault_code.value} ({reason}){': ' + self.detail if self.detail else ''}")
+
+    def identify(self, issuer: str | None, subject: str | None, *, verified: bool) -> None:
+        """Say whom the refused request was about, so the log line can name them (first call wins)."""
+        if self.issuer is None and self.subject is None:
+            self.issuer, self.subject, self.identity_verified = issuer, subject, verified
 
 
 _DETAIL_LIMIT = 300

@@ -43,14 +43,17 @@ class RawSymmetricSecurityKeyHandle(SecurityKeyHandle):
 
     @property
     def key_bytes(self) -> bytes:
+        """A copy of the key; raises TokenFreed once the handle was wiped."""
         if self._key is None:
             raise TokenFreed("this symmetric key was wiped")
         return bytes(self._key)
 
     def copy(self) -> RawSymmetricSecurityKeyHandle:
+        """An independent handle with its own copy of the bytes."""
         return RawSymmetricSecurityKeyHandle(self.key_bytes)
 
     def wipe(self) -> None:
+        """Overwrite the key bytes with zeros and forget them."""
         if self._key is not None:
             for i in range(len(self._key)):
                 self._key[i] = 0
@@ -73,14 +76,17 @@ class NcryptAsymmetricSecurityKeyHandle(SecurityKeyHandle):
 
     @property
     def private_key(self) -> AsymmetricPrivateKey:
+        """The ``cryptography`` private key; raises TokenFreed once the handle was released."""
         if self._private_key is None:
             raise TokenFreed("this key handle was released")
         return self._private_key
 
     def copy(self) -> NcryptAsymmetricSecurityKeyHandle:
+        """Another handle on the same key (``cryptography`` keys are immutable)."""
         return type(self)(self.private_key)
 
     def wipe(self) -> None:
+        """Drop the reference to the key (``cryptography`` keys cannot be zeroed from Python)."""
         # cryptography keys cannot be zeroed from Python; dropping the reference is what we can do.
         self._private_key = None
 

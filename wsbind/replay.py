@@ -31,6 +31,7 @@ class ReplayCache(ReplayStore):
         self._lock = threading.Lock()
 
     def first_use(self, key: str, expires: datetime, now: datetime) -> bool:
+        """Record ``key`` until ``expires``; False if it is still recorded, or if the cache is full."""
         with self._lock:
             previous = self._seen.get(key)
             if previous is not None and previous > now:

@@ -24,12 +24,12 @@ from datetime import datetime, timedelta, timezone
 from enum import Enum
 
 import xmlsec
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
 from . import namespaces as ns
+from .certs import CertificateSource, KeySource, Password, load_certificate, load_key_and_certificate
 from .namespaces import (
     AES128_CBC,
     AES128_GCM,
@@ -225,18 +225,23 @@ class SamlIssuer:
     def __init__(
         self,
         issuer: str,
-        private_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
-        certificate: x509.Certificate,
+        private_key: KeySource,
+        certificate: CertificateSource | None = None,
         *,
+        password: Password = None,
         signature_algorithm: str | None = None,
         digest_algorithm: str = ns.SHA256,
         include_certificate: bool = True,
     ) -> None:
-        """``signature_algorithm`` defaults to RSA-SHA256 or ECDSA-SHA256 by key type."""
+        """``private_key`` and ``certificate`` take objects, PEM/DER/PKCS#12 bytes or file paths
+        (``password`` opens an encrypted key or PKCS#12 file); leave ``certificate`` out when
+        ``private_key`` names a PKCS#12 or PEM file that holds both.
+        ``signature_algorithm`` defaults to RSA-SHA256 or ECDSA-SHA256 by key type."""
         if not isinstance(issuer, str) or not issuer:
             raise ValueError("issuer must be a non-empty string")
         if _NOT_XML_CHAR.search(issuer):
             raise ValueError("issuer holds a character XML cannot carry")
+        private_key, certificate = load_key_and_certificate(private_key, password, certificate=certificate)
         self._signer = EnvelopedSigner(
             private_key,
             certificate,
@@ -425,12 +430,13 @@ _XML_DECLARATION = re.compile(rb"\A\s*<\?xml\s")
 
 def encrypt_assertion(
     assertion_xml: bytes,
-    recipient_cert: x509.Certificate,
+    recipient_cert: CertificateSource,
     *,
     data_algorithm: str = AES256_GCM,
     key_transport: str = RSA_OAEP_MGF1P,
 ) -> bytes:
-    """Encrypt a signed assertion for the holder of ``recipient_cert`` (an RSA certificate).
+    """Encrypt a signed assertion for the holder of ``recipient_cert`` (an RSA certificate: an object,
+    PEM/DER bytes or a file path).
 
     The assertion's bytes are encrypted exactly as given (after dropping an XML declaration),
     so its signature still verifies after decryption. SAML 2.0 gives a saml2:EncryptedAssertion;
@@ -440,6 +446,7 @@ def encrypt_assertion(
         raise ValueError(f"unsupported data encryption algorithm {data_algorithm}")
     if key_transport not in _KEY_TRANSPORTS:
         raise ValueError(f"unsupported key transport {key_transport} (RSA-OAEP only)")
+    recipient_cert = load_certificate(recipient_cert, what="recipient_cert")
     if not isinstance(recipient_cert.public_key(), rsa.RSAPublicKey):
         raise ValueError("the recipient certificate must hold an RSA key (for RSA-OAEP)")
 

@@ -241,8 +241,36 @@ def verify_signature(
     # must not learn whether its key is trusted, or which part of its forgery failed.
     hinted = _hinted_certificates(signature)
     if hinted and not trusted.names_any(hinted):
-        raise not_authenticated("untrusted-issuer", "signed by a certificate not trusted for its issuer")
-    raise not_authenticated("signature", "no certificate trusted for the issuer verifies the assertion")
+        detail = f"signed by a certificate not trusted for its issuer: {describe_signer(signature)}"
+        raise not_authenticated("untrusted-issuer", detail)
+    named = "" if hinted else " (its KeyInfo names no X509Certificate)"
+    raise not_authenticated("signature", f"no certificate trusted for the issuer verifies the assertion{named}")
+
+
+_SIGNER_SUBJECT_LIMIT = 100
+
+
+def describe_signer(signature: etree._Element | None) -> str:
+    """The certificate a signature's KeyInfo names, for a refusal line: its subject and SHA-256
+    thumbprint (colon-separated, as ``openssl x509 -fingerprint -sha256`` prints it), so an
+    operator can tell an issuer's new key from a stranger's and add it to the trusted issuers.
+
+    Only the message names this certificate: it is never trusted for being here.
+    """
+    import hashlib
+
+    found = signature.find(f"{_DS}KeyInfo/{_DS}X509Data/{_DS}X509Certificate") if signature is not None else None
+    der = _b64decode(found.text) if found is not None else b""
+    if not der:
+        return "its KeyInfo names no X509Certificate"
+    thumbprint = ":".join(f"{byte:02X}" for byte in hashlib.sha256(der).digest())
+    try:
+        subject = x509.load_der_x509_certificate(der).subject.rfc4514_string()
+    except Exception:  # the message's own bytes: anything may be there
+        subject = "(unreadable certificate)"
+    if len(subject) > _SIGNER_SUBJECT_LIMIT:
+        subject = subject[:_SIGNER_SUBJECT_LIMIT] + "..."
+    return f"signer subject {subject!r}, SHA-256 thumbprint {thumbprint}"
 
 
 def _verify_fast(

@@ -92,6 +92,11 @@ def _bsp_time(element: etree._Element) -> datetime:
         raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "malformed-timestamp", str(exc)) from None
 
 
+def _instant(value: datetime) -> str:
+    """An instant for a refusal line: UTC, to the second, with a Z."""
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def check_timestamp(
     timestamp: etree._Element, now: datetime, max_latency: timedelta, skew: timedelta
 ) -> CheckedTimestamp:
@@ -104,11 +109,18 @@ def check_timestamp(
     expires = _bsp_time(children[1]) if len(children) == 2 else None
     if expires is not None and expires <= created:
         raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "malformed-timestamp", "Expires not after Created")
+    clock = f"server clock {_instant(now)}"
     if created > now + skew:
-        raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "timestamp-in-future", f"Created {created}")
+        detail = f"Created {_instant(created)}; {clock}, accepted up to {_instant(now + skew)} (clock skew {skew})"
+        raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "timestamp-in-future", detail)
     if now - created > max_latency + skew:
-        raise SecurityVerificationError(FaultCode.MESSAGE_EXPIRED, "timestamp-too-old", f"Created {created}")
+        detail = (
+            f"Created {_instant(created)}; {clock}, accepted from {_instant(now - max_latency - skew)} "
+            f"(max latency {max_latency} + clock skew {skew})"
+        )
+        raise SecurityVerificationError(FaultCode.MESSAGE_EXPIRED, "timestamp-too-old", detail)
     if expires is not None and now >= expires + skew:
-        raise SecurityVerificationError(FaultCode.MESSAGE_EXPIRED, "timestamp-expired", f"Expires {expires}")
+        detail = f"Expires {_instant(expires)}; {clock}, accepted until {_instant(expires + skew)} (clock skew {skew})"
+        raise SecurityVerificationError(FaultCode.MESSAGE_EXPIRED, "timestamp-expired", detail)
     stale = created + max_latency + _INSTANT  # still accepted at exactly Created + latency + skew
     return CheckedTimestamp(created, (stale if expires is None else min(stale, expires)) + skew)

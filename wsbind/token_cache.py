@@ -73,6 +73,7 @@ class ValidatedTokenCache:
         return hashlib.sha256(salt + etree.tostring(token, with_tail=False)).digest()
 
     def get(self, key: bytes, now: datetime) -> CachedToken | None:
+        """The entry under ``key`` if its assertion has not expired at ``now``; expired ones are dropped."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -87,6 +88,7 @@ class ValidatedTokenCache:
             return entry
 
     def put(self, key: bytes, entry: CachedToken) -> None:
+        """Remember ``entry``, evicting the least recently used ones to stay within both bounds."""
         size = entry.size + _ENTRY_OVERHEAD
         if size > self.max_bytes:
             return
@@ -107,9 +109,11 @@ class ValidatedTokenCache:
 
     @property
     def estimated_bytes(self) -> int:
+        """The estimated memory the entries hold, counted against ``max_bytes``."""
         return self._bytes
 
     def clear(self) -> None:
+        """Forget every entry, e.g. after the trusted issuers changed."""
         with self._lock:
             self._entries.clear()
             self._bytes = 0

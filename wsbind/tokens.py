@@ -116,11 +116,13 @@ class XmlSecurityToken:
 
     @property
     def key(self) -> SecurityKeyHandle | None:
+        """The proof key of a holder-of-key token, or None for a bearer token."""
         self.xml  # noqa: B018 - raises TokenFreed after free
         return self._key
 
     @property
     def key_type(self) -> SecurityKeyType:
+        """NONE (bearer), SYMMETRIC or ASYMMETRIC, from the proof key."""
         if self._key is None:
             return SecurityKeyType.NONE
         if isinstance(self._key, NcryptAsymmetricSecurityKeyHandle):
@@ -129,6 +131,7 @@ class XmlSecurityToken:
 
     @property
     def is_freed(self) -> bool:
+        """True after free(): the token's bytes and key are gone."""
         return self._xml is None
 
     def element(self) -> etree._Element:
@@ -152,6 +155,7 @@ class XmlSecurityToken:
         )
 
     def free(self) -> None:
+        """Wipe the proof key and drop the token's bytes; later use raises TokenFreed."""
         if self._key is not None:
             self._key.wipe()
         self._key = None

@@ -186,23 +186,33 @@ def check_password(validator: PasswordValidator, claims: UsernameTokenClaims) ->
             type(exc).__name__,
             loggable(repr(claims.username)),
         )
-        raise _reject(
+        error = _reject(
             FaultCode.FAILED_AUTHENTICATION,
             "password-rejected",
-            f"R62: password_validator raised {type(exc).__name__} for user {claims.username!r}",
-        ) from None
-    if verdict is not True:
-        raise _reject(
-            FaultCode.FAILED_AUTHENTICATION,
-            "password-rejected",
-            f"R62: password_validator returned {type(verdict).__name__} {_verdict_text(verdict)} for user "
-            f"{claims.username!r}; only True accepts",
+            f"the password of user {claims.username!r} was not checked: password_validator raised "
+            f"{type(exc).__name__} (R62: a failing validator refuses)",
         )
+        error.identify(None, claims.username, verified=False)
+        raise error from None
+    if verdict is not True:
+        error = _reject(
+            FaultCode.FAILED_AUTHENTICATION,
+            "password-rejected",
+            f"password_validator refused the password of user {claims.username!r}: it returned "
+            f"{_verdict_text(verdict)}{_type_note(verdict)} (R62: only True accepts)",
+        )
+        error.identify(None, claims.username, verified=False)
+        raise error
 
 
 def _verdict_text(verdict: object) -> str:
     """Show booleans and None; a validator that returns a string might return the password itself."""
     return repr(verdict) if verdict is None or isinstance(verdict, bool | int) else "(value not shown)"
+
+
+def _type_note(verdict: object) -> str:
+    """Say the type where the value alone misleads (1 is not True; a string is not shown)."""
+    return "" if verdict is None or isinstance(verdict, bool) else f", a {type(verdict).__name__}"
 
 
 def _has_control_character(text: str) -> bool:

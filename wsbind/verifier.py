@@ -178,14 +178,17 @@ class MessageVerifier:
             return None
         credentials = parse_basic_authorization(authorization)
         if credentials is None:
-            raise HttpAuthenticationFailed(FaultCode.FAILED_AUTHENTICATION, "http-auth-missing", "no Basic header")
+            detail = "the request has no 'Authorization: Basic' header (or one that does not parse)"
+            raise HttpAuthenticationFailed(FaultCode.FAILED_AUTHENTICATION, "http-auth-missing", detail)
         validator = self._basic.password_validator
         assert validator is not None  # R22
         claims = UsernameTokenClaims(*credentials)
         try:
             check_password(validator, claims)
         except SecurityVerificationError as exc:
-            raise HttpAuthenticationFailed(exc.fault_code, "http-auth-rejected", exc.detail) from None
+            error = HttpAuthenticationFailed(exc.fault_code, "http-auth-rejected", exc.detail)
+            error.identify(None, claims.username, verified=False)
+            raise error from None
         return claims.username
 
     def _check_username_token(self, security: etree._Element) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import ssl
 from typing import Any
 
@@ -40,7 +41,8 @@ def _client_cert(description: SecurityDescription) -> tuple[str, str] | str | No
     credential = ssl.local_cert_credential if ssl is not None else None
     if credential is None:
         return None
-    return (credential.cert_file, credential.key_file) if credential.key_file else credential.cert_file
+    cert_file = os.fspath(credential.cert_file)
+    return (cert_file, os.fspath(credential.key_file)) if credential.key_file else cert_file
 
 
 def _basic_auth(description: SecurityDescription) -> tuple[str, str] | None:
@@ -109,6 +111,7 @@ class SecureAsyncClient(zeep.AsyncClient):
         super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
 
     def bind(self, service_name: str | None = None, port_name: str | None = None) -> Any:
+        """zeep's ``bind``, with each operation fetching issued tokens (``await``) before it runs."""
         proxy = super().bind(service_name, port_name)
         if isinstance(proxy, AsyncServiceProxy):
             proxy._operations = {name: _PreparingOperationProxy(proxy, name) for name in proxy._operations}

@@ -34,6 +34,7 @@ class SecurityPlugin(Plugin):
         operation: Any,
         binding_options: dict[str, Any],
     ) -> tuple[etree._Element, dict[str, str]]:
+        """zeep's hook: add wsse:Security to ``envelope`` for the endpoint in ``binding_options``."""
         self.outgoing.apply(envelope, str(binding_options.get("address", "")))
         return envelope, http_headers
 

@@ -151,6 +151,7 @@ class TrustChannel:
 
     @property
     def state(self) -> ChannelState:
+        """CREATED, OPEN, FAULTED or CLOSED; only an OPEN channel sends requests."""
         return self._state
 
     # -- life cycle ------------------------------------------------------------------------
