@@ -160,7 +160,7 @@ def _servers(stack: ExitStack, work: Path, sts: Identity, relying_party: Identit
     )
     plain = SecurityDescription([SslTransportSecurityBinding()])
     urls = {
-        name: stack.enter_context(serve(wrap(SecurityHandler(description).register(_app())), tls))
+        name: stack.enter_context(serve(wrap(SecurityHandler(description).wsgi_app(_app())), tls))
         for name, description in (("plain", plain), ("saml", saml), ("hok", hok))
     }
     urls["ca"] = str(ca)

@@ -90,7 +90,7 @@ def start_service(tls: dict[str, Path]) -> Starter:
     def start(
         description: SecurityDescription, *, soap12: bool = False, https: bool = True, **options: Any
     ) -> AbstractContextManager[str]:
-        app = SecurityHandler(description, **options).register(make_app(soap12))
+        app = SecurityHandler(description, **options).wsgi_app(make_app(soap12))
         return serve(app, (tls["cert"], tls["key"]) if https else None)
 
     return start

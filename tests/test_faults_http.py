@@ -94,7 +94,7 @@ def service(tls: dict[str, Path], issuer: Issuer):  # type: ignore[no-untyped-de
     from samples.server import serve
     from spyne_wsbind import SecurityHandler
 
-    app = SecurityHandler(server_description(issuer)).register(make_app())
+    app = SecurityHandler(server_description(issuer)).wsgi_app(make_app())
     with serve(app, (tls["cert"], tls["key"])) as url:
         yield url
 

@@ -80,7 +80,7 @@ def federation(
     service = SecurityHandler(server_description(issuer, decryption_cert=decryption, audiences=[SERVICE]))
     certificates = (tls["cert"], tls["key"])
     with serve(sts.wsgi_app(sts_description), certificates) as sts_url, serve(
-        service.register(make_app()), certificates
+        service.wsgi_app(make_app()), certificates
     ) as service_url:
         yield Federation(sts_url + "adfs/services/trust/13/usernamemixed", service_url, str(tls["ca"]))
 

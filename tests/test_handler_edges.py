@@ -53,9 +53,10 @@ def test_serving_the_unwrapped_app_says_what_to_serve_once(
     app = make_app()
     SecurityHandler(server_description(issuer)).wsgi_app(app)  # the returned app is dropped
     token = saml_issuer.issue(subject="alice")
-    with caplog.at_level(logging.ERROR, logger="spyne_wsbind"), serve(
-        WsgiApplication(app), (tls["cert"], tls["key"])
-    ) as url:
+    with (
+        caplog.at_level(logging.ERROR, logger="spyne_wsbind"),
+        serve(WsgiApplication(app), (tls["cert"], tls["key"])) as url,
+    ):
         for _ in range(3):
             status, _code, body = post(url, envelope(token), tls["ca"])
             assert status == 500 and b"The service is not configured correctly" in body
@@ -133,9 +134,10 @@ def test_sts_log_names_the_relying_party_that_lacks_a_certificate(
             UsernameMessageSecurityBinding(client_credential=StringUsernameCredential("alice", "pw")),
         ]
     )
-    with caplog.at_level(logging.WARNING, logger="spyne_wsbind.sts"), serve(
-        sts.wsgi_app(description), (tls["cert"], tls["key"])
-    ) as url:
+    with (
+        caplog.at_level(logging.WARNING, logger="spyne_wsbind.sts"),
+        serve(sts.wsgi_app(description), (tls["cert"], tls["key"])) as url,
+    ):
         with TrustChannel(url + "trust", client, verify=str(tls["ca"])) as channel:
             with pytest.raises(Exception):  # noqa: B017 - the client's fault type is not the point here
                 request_security_token(

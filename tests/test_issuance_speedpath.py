@@ -475,7 +475,7 @@ def ec_endpoints(tls: dict[str, Path], ec_sts: Issuer, relying_party: Issuer) ->
         audiences=[RP],
         decryption_cert=CertCredential(str(relying_party.cert_file), str(relying_party.key_file)),
     )
-    rp_app = SecurityHandler(rp_description).register(make_app(soap12=True))
+    rp_app = SecurityHandler(rp_description).wsgi_app(make_app(soap12=True))
     server_tls = (tls["cert"], tls["key"])
     with (
         serve(sts.wsgi_app(username_sts_description()), server_tls) as sts_url,

@@ -165,7 +165,7 @@ def endpoints(
         audiences=[RP, MSAL_AUDIENCE],
         decryption_cert=CertCredential(str(relying_party.cert_file), str(relying_party.key_file)),
     )
-    rp_app = SecurityHandler(rp_description).register(make_app(soap12=True))
+    rp_app = SecurityHandler(rp_description).wsgi_app(make_app(soap12=True))
     server_tls = (tls["cert"], tls["key"])
     issued: list[bytes] = []
     with (

@@ -27,6 +27,6 @@ def service(world: World, tls: dict[str, Path]) -> Iterator[HttpService]:
         urls = {}
         for server in SERVERS:
             for soap_ns, soap12 in ((ns.SOAP11, False), (ns.SOAP12, True)):
-                app = SecurityHandler(world.description(server), clock=lambda: NOW).register(make_app(soap12))
+                app = SecurityHandler(world.description(server), clock=lambda: NOW).wsgi_app(make_app(soap12))
                 urls[server, soap_ns] = stack.enter_context(serve(app, (tls["cert"], tls["key"])))
         yield HttpService(urls, tls["ca"], capture)
