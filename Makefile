@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench fuzz clean
+.PHONY: demo test lint docs bench fuzz clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@echo "Setting up $(VENV) with $(PYTHON) (first run only)..."
@@ -22,6 +22,12 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest -q
+
+# The API reference and guides (MkDocs + mkdocstrings), warnings as errors, into build/site.
+docs: $(STAMP)
+	@$(BIN)/python -c 'import mkdocstrings_handlers.python' 2>/dev/null || $(BIN)/pip install --quiet -e '.[docs]'
+	$(BIN)/mkdocs build --strict --quiet
+	@echo "API reference and guides: build/site/index.html"
 
 # Every benchmark, ours beside the peers (python3-saml from the bench extra, installed on first use);
 # tables on the terminal, build/bench/results.json and build/bench/results.md.

@@ -182,6 +182,7 @@ class SecurityAlgorithmSuiteName(IntEnum):
 
     @property
     def uses_sha1_digest(self) -> bool:
+        """True for the suites without ``SHA256`` in their name: they digest with SHA-1."""
         return "SHA256" not in self.name
 
 
