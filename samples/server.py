@@ -36,14 +36,18 @@ class _Server(wsgi.Server):
 
 
 @contextmanager
-def serve(app: Any, tls: tuple[Path, Path] | None = None) -> Iterator[str]:
+def serve(app: Any, tls: tuple[Path, Path] | None = None, *, client_ca: Path | None = None) -> Iterator[str]:
     """Serve ``app`` on a free loopback port; yield the base URL; stop on exit.
 
-    ``tls`` is (certificate chain file, private key file); the URL is https:// then.
+    ``tls`` is (certificate chain file, private key file); the URL is https:// then. With
+    ``client_ca``, the handshake demands a client certificate that CA signed (mutual TLS).
     """
     server = _Server(("127.0.0.1", 0), app, numthreads=4, shutdown_timeout=1)
     if tls is not None:
         server.ssl_adapter = BuiltinSSLAdapter(str(tls[0]), str(tls[1]))
+        if client_ca is not None:
+            server.ssl_adapter.context.load_verify_locations(str(client_ca))
+            server.ssl_adapter.context.verify_mode = ssl.CERT_REQUIRED
     server.prepare()
     thread = threading.Thread(target=server.serve, name="wsbind-sample-server", daemon=True)
     thread.start()

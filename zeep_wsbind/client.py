@@ -2,47 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import ssl
 from typing import Any
 
-import requests
 import zeep
 from zeep.proxy import AsyncOperationProxy, AsyncServiceProxy
 from zeep.transports import AsyncTransport, Transport
 
-from wsbind.bindings import HttpHeaderAuthSecurityBinding, SslTransportSecurityBinding
+from wsbind.bindings import HttpHeaderAuthSecurityBinding
 from wsbind.credentials import StringWindowsIntegratedAuthCredential
 from wsbind.description import SecurityDescription
 from wsbind.enums import HttpHeaderAuthScheme, SecurityBindingProperty
 from wsbind.errors import UnsupportedBinding
 
 from .plugin import SecurityPlugin
-
-Verify = bool | str
-
-
-class _PinnedTrustSession(requests.Session):
-    """A Session whose ``verify`` is not overridden by REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE.
-
-    requests lets those variables win over ``session.verify`` when a call passes no verify of
-    its own (as zeep's calls do), silently swapping the trust anchors the description chose.
-    """
-
-    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
-        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
-        if verify is None:
-            settings["verify"] = self.verify
-        return settings
-
-
-def _client_cert(description: SecurityDescription) -> tuple[str, str] | str | None:
-    ssl = description.find(SslTransportSecurityBinding)
-    credential = ssl.local_cert_credential if ssl is not None else None
-    if credential is None:
-        return None
-    cert_file = os.fspath(credential.cert_file)
-    return (cert_file, os.fspath(credential.key_file)) if credential.key_file else cert_file
+from .tls import Verify, client_certificate, tls_context, tls_session
 
 
 def _basic_auth(description: SecurityDescription) -> tuple[str, str] | None:
@@ -60,27 +33,18 @@ def _basic_auth(description: SecurityDescription) -> tuple[str, str] | None:
     return username, credential.password
 
 
-def _ssl_context(verify: Verify, cert: tuple[str, str] | str | None) -> ssl.SSLContext | bool:
-    """httpx wants one SSLContext holding both the trust anchors and the client certificate."""
-    if verify is False:
-        if cert is not None:
-            raise ValueError("a client certificate without server verification makes no sense")
-        return False
-    context = ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
-    if cert is not None:
-        context.load_cert_chain(*cert) if isinstance(cert, tuple) else context.load_cert_chain(cert)
-    return context
-
-
 def secure_client(
     wsdl: str, description: SecurityDescription, *, verify: Verify = True, **zeep_kwargs: Any
 ) -> zeep.Client:
     """A ``zeep.Client`` with TLS verification, client certificate, Basic auth and
-    SecurityPlugin set up from ``description``. ``verify`` is a CA bundle path or a bool."""
+    SecurityPlugin set up from ``description``.
+
+    ``verify``: ``True`` trusts certifi's CA bundle, a path only the CAs in that PEM file, an
+    ``ssl.SSLContext`` what it trusts (``ssl.create_default_context()``: the system store);
+    ``REQUESTS_CA_BUNDLE`` and ``CURL_CA_BUNDLE`` are ignored.
+    """
     plugin = SecurityPlugin(description)
-    session = _PinnedTrustSession()
-    session.verify = verify
-    session.cert = _client_cert(description)
+    session = tls_session(tls_context(verify, client_certificate(description)))
     session.auth = _basic_auth(description)
     plugins = [plugin, *zeep_kwargs.pop("plugins", [])]
     transport = zeep_kwargs.pop("transport", None) or Transport(session=session)
@@ -125,7 +89,7 @@ def secure_async_client(
     import httpx
 
     plugin = SecurityPlugin(description)
-    options: dict[str, Any] = {"verify": _ssl_context(verify, _client_cert(description))}
+    options: dict[str, Any] = {"verify": tls_context(verify, client_certificate(description))}
     options["auth"] = _basic_auth(description)
     transport = zeep_kwargs.pop("transport", None) or AsyncTransport(
         client=httpx.AsyncClient(**options), wsdl_client=httpx.Client(**options)

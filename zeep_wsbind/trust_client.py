@@ -45,7 +45,8 @@ from wsbind.trust import (
 )
 from wsbind.xmlparse import ParseLimits, XmlRejected, parse_xml
 
-from .client import Verify, _basic_auth, _client_cert, _PinnedTrustSession, _ssl_context
+from .client import _basic_auth
+from .tls import Verify, client_certificate, tls_context, tls_session
 
 __all__ = [
     "ChannelState",
@@ -113,7 +114,7 @@ class RequestSecurityTokenProperties(_OtherProperties, total=False):
 class TrustChannel:
     """A channel to one STS address, secured by ``description`` (SSL, Basic auth, UsernameToken).
 
-    ``verify`` is a CA bundle path or a bool, as for :func:`zeep_wsbind.secure_client`.
+    ``verify`` is what :func:`zeep_wsbind.secure_client` takes (a CA file, ``True``, an SSLContext).
     Use it as ``with TrustChannel(...) as channel:`` (or ``async with``), or call
     :meth:`open` and :meth:`close`. Safe to share between threads.
     """
@@ -139,8 +140,7 @@ class TrustChannel:
         self.max_response_bytes = max_response_bytes
         # Validates the description for a client on HTTP and refuses bindings it cannot carry.
         self._security = OutgoingSecurity(description)
-        self._verify = verify
-        self._cert = _client_cert(description)
+        self._tls = tls_context(verify, client_certificate(description))
         self._auth = _basic_auth(description)
         self._state = ChannelState.CREATED
         self._lock = threading.Lock()
@@ -165,9 +165,7 @@ class TrustChannel:
                 raise ChannelStateError(
                     None, f"the channel to {self.address} is FAULTED; close() it before opening it again."
                 )
-            session = _PinnedTrustSession()
-            session.verify = self._verify
-            session.cert = self._cert
+            session = tls_session(self._tls)
             session.auth = self._auth
             self._session = session
             self._state = ChannelState.OPEN
@@ -271,7 +269,7 @@ class TrustChannel:
             if self._async_client is not None and self._async_loop is loop:
                 return self._async_client
             options: dict[str, Any] = {
-                "verify": _ssl_context(self._verify, self._cert),
+                "verify": self._tls,
                 "timeout": self.timeout,
                 "follow_redirects": False,
             }

@@ -1,0 +1,171 @@
+"""The client's TLS: the trust anchors ``verify`` names and nothing else, and a client certificate in
+every form CertCredential loads, presented by the sync client, the async client and TrustChannel alike."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+import trustme
+from conftest import Starter, server_description
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509 import load_pem_x509_certificate
+from support import Issuer, make_app
+
+from samples.server import serve
+from spyne_wsbind import SecurityHandler
+from wsbind import (
+    CertCredential,
+    KeyLoadError,
+    SecurityDescription,
+    SslTransportSecurityBinding,
+    XmlTokenMessageSecurityBinding,
+    create_xml_security_token,
+)
+from wsbind.saml_issuer import SamlIssuer
+from zeep_wsbind import TrustChannel, secure_async_client, secure_client
+
+
+@pytest.fixture(scope="module")
+def client_pki(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A second CA, which signs the client's certificate; the same key and certificate as PEM
+    files, a password-protected PKCS#12 file and an encrypted PEM key."""
+    directory = tmp_path_factory.mktemp("client-pki")
+    ca = trustme.CA()
+    leaf = ca.issue_cert("client.example.test")
+    paths = {name: directory / name for name in ("ca.pem", "client.pem", "client.key", "client.p12", "enc.key")}
+    ca.cert_pem.write_to_path(str(paths["ca.pem"]))
+    leaf.cert_chain_pems[0].write_to_path(str(paths["client.pem"]))
+    leaf.private_key_pem.write_to_path(str(paths["client.key"]))
+    key = serialization.load_pem_private_key(leaf.private_key_pem.bytes(), None)
+    cert = load_pem_x509_certificate(leaf.cert_chain_pems[0].bytes())
+    encryption = serialization.BestAvailableEncryption(b"s3cret")
+    paths["client.p12"].write_bytes(
+        pkcs12.serialize_key_and_certificates(b"client", key, cert, None, encryption)  # type: ignore[arg-type]
+    )
+    paths["enc.key"].write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+    )
+    return paths
+
+
+@pytest.fixture()
+def mutual_tls_service(
+    tls: dict[str, Path], client_pki: dict[str, Path], issuer: Issuer
+) -> Iterator[str]:
+    """The test service over HTTPS that completes no handshake without a client certificate."""
+    app = SecurityHandler(server_description(issuer)).wsgi_app(make_app())
+    with serve(app, (tls["cert"], tls["key"]), client_ca=client_pki["ca.pem"]) as url:
+        yield url
+
+
+def _description(token: bytes, credential: CertCredential | None) -> SecurityDescription:
+    return SecurityDescription(
+        [
+            SslTransportSecurityBinding(local_cert_credential=credential),
+            XmlTokenMessageSecurityBinding(create_xml_security_token(token)),
+        ]
+    )
+
+
+def _credentials(pki: dict[str, Path]) -> dict[str, CertCredential]:
+    return {
+        "pem-files": CertCredential(pki["client.pem"], pki["client.key"]),
+        "pkcs12-with-password": CertCredential(pki["client.p12"], password="s3cret"),
+        "encrypted-pem-key": CertCredential(pki["client.pem"], pki["enc.key"], password=b"s3cret"),
+    }
+
+
+@pytest.mark.parametrize("form", ["pem-files", "pkcs12-with-password", "encrypted-pem-key"])
+def test_sync_client_presents_its_certificate_in_every_form(
+    mutual_tls_service: str, client_pki: dict[str, Path], saml_issuer: SamlIssuer, tls: dict[str, Path], form: str
+) -> None:
+    description = _description(saml_issuer.issue(subject="alice"), _credentials(client_pki)[form])
+    client = secure_client(mutual_tls_service + "?wsdl", description, verify=tls["ca"])
+    assert client.service.whoami().startswith("alice|")
+
+
+def test_async_client_presents_a_pkcs12_certificate(
+    mutual_tls_service: str, client_pki: dict[str, Path], saml_issuer: SamlIssuer, tls: dict[str, Path]
+) -> None:
+    description = _description(saml_issuer.issue(subject="bob"), _credentials(client_pki)["pkcs12-with-password"])
+
+    async def call() -> str:
+        client = secure_async_client(mutual_tls_service + "?wsdl", description, verify=str(tls["ca"]))
+        try:
+            return str(await client.service.whoami())
+        finally:
+            await client.transport.aclose()
+
+    assert asyncio.run(call()).startswith("bob|")
+
+
+def test_without_a_client_certificate_the_handshake_fails(
+    mutual_tls_service: str, saml_issuer: SamlIssuer, tls: dict[str, Path]
+) -> None:
+    """The service above really demands the certificate: the tests above prove it was presented."""
+    with pytest.raises(requests.exceptions.SSLError):
+        description = _description(saml_issuer.issue(subject="eve"), None)
+        secure_client(mutual_tls_service + "?wsdl", description, verify=tls["ca"])
+
+
+def test_trust_channel_presents_the_same_certificate(
+    mutual_tls_service: str, client_pki: dict[str, Path], tls: dict[str, Path]
+) -> None:
+    """TrustChannel builds its TLS from the description as secure_client does: the handshake with
+    the mutual-TLS service completes (the answer is then the service's own fault, not an SSLError)."""
+    credential = _credentials(client_pki)["pkcs12-with-password"]
+    description = SecurityDescription([SslTransportSecurityBinding(local_cert_credential=credential)])
+    channel = TrustChannel(mutual_tls_service, description, verify=tls["ca"])
+    channel.open()
+    try:
+        session = channel._session_for_request()
+        assert session.get(mutual_tls_service + "?wsdl", timeout=10).status_code == 200
+    finally:
+        channel.close()
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_environment_bundles_do_not_change_whom_the_client_trusts(
+    start_service: Starter, issuer: Issuer, saml_issuer: SamlIssuer, tls: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch, variable: str,
+) -> None:
+    """With the test CA in the variable, plain requests would trust the service; verify=True means
+    certifi's bundle, which does not hold the test CA, so the handshake fails."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, str(tls["ca"]))
+    description = _description(saml_issuer.issue(subject="alice"), None)
+    with start_service(server_description(issuer)) as url:
+        assert requests.get(url + "?wsdl", timeout=10).status_code == 200  # the variable works on requests
+        with pytest.raises(requests.exceptions.SSLError):
+            secure_client(url + "?wsdl", description)
+
+
+def test_an_ssl_context_is_used_as_given(
+    start_service: Starter, issuer: Issuer, saml_issuer: SamlIssuer, tls: dict[str, Path]
+) -> None:
+    context = ssl.create_default_context(cafile=str(tls["ca"]))
+    with start_service(server_description(issuer)) as url:
+        client = secure_client(url + "?wsdl", _description(saml_issuer.issue(subject="dan"), None), verify=context)
+        assert client.service.whoami().startswith("dan|")
+
+
+def test_wrong_password_fails_at_construction(client_pki: dict[str, Path], saml_issuer: SamlIssuer) -> None:
+    credential = CertCredential(client_pki["client.p12"], password="no")
+    description = _description(saml_issuer.issue(subject="alice"), credential)
+    with pytest.raises(KeyLoadError, match=r"client\.p12"):
+        secure_client("https://127.0.0.1:9/?wsdl", description, verify=True)
+
+
+def test_a_client_certificate_without_verification_is_refused(
+    client_pki: dict[str, Path], saml_issuer: SamlIssuer
+) -> None:
+    description = _description(saml_issuer.issue(subject="alice"), _credentials(client_pki)["pem-files"])
+    with pytest.raises(ValueError, match="verify=False with a client certificate"):
+        secure_client("https://127.0.0.1:9/?wsdl", description, verify=False)
