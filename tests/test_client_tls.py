@@ -169,3 +169,15 @@ def test_a_client_certificate_without_verification_is_refused(
     description = _description(saml_issuer.issue(subject="alice"), _credentials(client_pki)["pem-files"])
     with pytest.raises(ValueError, match="verify=False with a client certificate"):
         secure_client("https://127.0.0.1:9/?wsdl", description, verify=False)
+
+
+@pytest.mark.parametrize("content", [None, b"not a certificate"], ids=["missing", "not-pem"])
+def test_a_bad_ca_file_fails_at_construction_naming_it(
+    tmp_path: Path, saml_issuer: SamlIssuer, content: bytes | None
+) -> None:
+    ca_file = tmp_path / "corporate-ca.crt"
+    if content is not None:
+        ca_file.write_bytes(content)
+    description = _description(saml_issuer.issue(subject="alice"), None)
+    with pytest.raises(KeyLoadError, match=r"verify='.*corporate-ca\.crt' is not a readable PEM file"):
+        secure_client("https://127.0.0.1:9/?wsdl", description, verify=ca_file)

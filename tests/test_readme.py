@@ -1,4 +1,8 @@
-"""Every ```python block of README.md runs as written, in a fresh namespace.
+"""Every ```python block of README.md and of the guides (docs/guides/) runs as written.
+
+A README block runs in a fresh namespace; a guide reads as one program, so its blocks run in order
+in one namespace per page, and a guide block marked not-run makes every later block of that page
+wait for the same reason (it may use the names it defines).
 
 The blocks run in a temporary directory holding the files they name (keys, certificates, a PKCS#12
 file), made here. A block that needs a network service it cannot reach from a test says so with
@@ -19,8 +23,11 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from samples.pki import Identity, self_signed
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+GUIDES = sorted((ROOT / "docs" / "guides").glob("*.md"))
 MIN_RUN = 6  # the blocks that ran when this test was written; a README change may only add to them
+MIN_GUIDE_RUN = 3  # the same for the guides
 PKCS12_PASSWORD = b"changeit"
 
 _FENCE = re.compile(r"^```(\S*)\s*$")
@@ -35,7 +42,7 @@ class Block:
     not_run: str | None  # the reason, when marked
 
 
-def python_blocks(text: str) -> list[Block]:
+def python_blocks(text: str, name: str = "README.md") -> list[Block]:
     """The ```python blocks of a Markdown text, each with its not-run marker, if any."""
     lines = text.splitlines()
     blocks: list[Block] = []
@@ -52,7 +59,7 @@ def python_blocks(text: str) -> list[Block]:
             body.append(lines[index])
             index += 1
         if index == len(lines):
-            raise AssertionError(f"README.md:{start + 1}: a code block is never closed")
+            raise AssertionError(f"{name}:{start + 1}: a code block is never closed")
         index += 1
         if fence.group(1) != "python":
             continue
@@ -74,7 +81,7 @@ def _pkcs12(directory: Path, identity: Identity) -> None:
 
 @pytest.fixture(scope="module")
 def snippet_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The files README snippets name: sts-signing.{crt,key,p12} and orders.{crt,key,p12}."""
+    """The files README and guide snippets name: sts-signing.{crt,key,p12} and orders.{crt,key,p12}."""
     directory = tmp_path_factory.mktemp("readme")
     for name in ("sts-signing", "orders"):
         _pkcs12(directory, self_signed(directory, name))
@@ -119,6 +126,33 @@ def test_a_readme_block_runs_as_written(
 def test_a_not_run_block_still_compiles(block: Block) -> None:
     """Not run, but not left to rot either: it must at least be valid Python."""
     compile(block.code, f"README.md:{block.line}", "exec")
+
+
+def _guide_blocks(page: Path) -> tuple[list[Block], list[Block]]:
+    """(blocks that run, blocks that do not): everything from the first not-run block on waits."""
+    blocks = python_blocks(page.read_text(encoding="utf-8"), page.name)
+    first_not_run = next((i for i, block in enumerate(blocks) if block.not_run is not None), len(blocks))
+    return blocks[:first_not_run], blocks[first_not_run:]
+
+
+def test_the_guides_have_blocks_that_run() -> None:
+    runnable = [block for page in GUIDES for block in _guide_blocks(page)[0]]
+    assert len(runnable) >= MIN_GUIDE_RUN, (
+        f"only {len(runnable)} guide python blocks run (at least {MIN_GUIDE_RUN} did); "
+        "a block marked <!-- not-run --> should be one that cannot run in a test"
+    )
+
+
+@pytest.mark.parametrize("page", GUIDES, ids=lambda page: page.name)
+def test_a_guide_runs_as_written(page: Path, snippet_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(snippet_dir)
+    runnable, waiting = _guide_blocks(page)
+    namespace: dict[str, object] = {"__name__": "guide_snippet"}
+    for block in runnable:
+        exec(compile(block.code, f"{page.name}:{block.line}", "exec"), namespace)  # noqa: S102
+    for block in waiting:
+        compile(block.code, f"{page.name}:{block.line}", "exec")
+        assert block.not_run is not None or waiting[0].not_run is not None
 
 
 def test_the_extractor_sees_markers_and_unclosed_fences() -> None:

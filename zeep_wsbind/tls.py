@@ -23,6 +23,7 @@ from requests.adapters import HTTPAdapter
 from wsbind.bindings import SslTransportSecurityBinding
 from wsbind.credentials import CertCredential
 from wsbind.description import SecurityDescription
+from wsbind.errors import KeyLoadError
 
 Verify = bool | str | os.PathLike[str] | ssl.SSLContext
 """``True``: certifi's CA bundle; a path: only the CAs in that PEM file; an ``ssl.SSLContext``: as
@@ -54,7 +55,13 @@ def tls_context(verify: Verify, certificate: CertCredential | None = None) -> ss
     elif verify is True:
         context = ssl.create_default_context(cafile=certifi.where())
     elif isinstance(verify, str | os.PathLike):
-        context = ssl.create_default_context(cafile=os.fspath(verify))
+        try:
+            context = ssl.create_default_context(cafile=os.fspath(verify))
+        except (OSError, ssl.SSLError) as exc:
+            raise KeyLoadError(
+                f"verify={os.fspath(verify)!r} is not a readable PEM file of CA certificates ({exc}); "
+                "give the file holding the CA that signed the server's certificate."
+            ) from exc
     else:
         raise TypeError(f"verify is True, False, a CA file path or an ssl.SSLContext, not {verify!r}")
     if certificate is not None:
@@ -93,7 +100,9 @@ class _ContextAdapter(HTTPAdapter):
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
         return super().proxy_manager_for(proxy, **proxy_kwargs, ssl_context=self._context)
 
-    def build_connection_pool_key_attributes(self, request: requests.PreparedRequest, verify: Any, cert: Any = None) -> Any:
+    def build_connection_pool_key_attributes(
+        self, request: requests.PreparedRequest, verify: Any, cert: Any = None
+    ) -> Any:
         host_params, _ = super().build_connection_pool_key_attributes(request, True, None)
         required = self._context.verify_mode != ssl.CERT_NONE
         return host_params, {"ssl_context": self._context, "cert_reqs": "CERT_REQUIRED" if required else "CERT_NONE"}
