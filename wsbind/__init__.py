@@ -69,6 +69,7 @@ from .enums import (
     XmlSecurityTokenProperty,
 )
 from .errors import (
+    AnonymousServerWarning,
     FaultCode,
     InsecureTransport,
     InvalidSecurityDescription,
@@ -196,6 +197,7 @@ __all__ = [
     "InsecureTransport",
     "MessagePropertyUnavailable",
     "SecurityVerificationError",
+    "AnonymousServerWarning",
     "FaultCode",
 ]
 
