@@ -36,11 +36,18 @@ class _Server(wsgi.Server):
 
 
 @contextmanager
-def serve(app: Any, tls: tuple[Path, Path] | None = None, *, client_ca: Path | None = None) -> Iterator[str]:
+def serve(
+    app: Any,
+    tls: tuple[Path, Path] | None = None,
+    *,
+    client_ca: Path | None = None,
+    maximum_version: ssl.TLSVersion | None = None,
+) -> Iterator[str]:
     """Serve ``app`` on a free loopback port; yield the base URL; stop on exit.
 
     ``tls`` is (certificate chain file, private key file); the URL is https:// then. With
-    ``client_ca``, the handshake demands a client certificate that CA signed (mutual TLS).
+    ``client_ca``, the handshake demands a client certificate that CA signed (mutual TLS);
+    ``maximum_version`` caps the TLS versions offered (tests of a client's minimum).
     """
     server = _Server(("127.0.0.1", 0), app, numthreads=4, shutdown_timeout=1)
     if tls is not None:
@@ -48,6 +55,8 @@ def serve(app: Any, tls: tuple[Path, Path] | None = None, *, client_ca: Path | N
         if client_ca is not None:
             server.ssl_adapter.context.load_verify_locations(str(client_ca))
             server.ssl_adapter.context.verify_mode = ssl.CERT_REQUIRED
+        if maximum_version is not None:
+            server.ssl_adapter.context.maximum_version = maximum_version
     server.prepare()
     thread = threading.Thread(target=server.serve, name="wsbind-sample-server", daemon=True)
     thread.start()

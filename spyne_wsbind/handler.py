@@ -109,10 +109,11 @@ class SecuredWsgiApplication:
         try:
             body = _read_body(environ, self.handler.verifier.limits.max_bytes)
             facts = TransportFacts(
-                self.handler.is_https(environ),
-                environ.get("HTTP_AUTHORIZATION"),
-                _charset(environ.get("CONTENT_TYPE")),
-                environ.get("REMOTE_ADDR"),
+                is_https=self.handler.is_https(environ),
+                authorization=environ.get("HTTP_AUTHORIZATION"),
+                charset=_charset(environ.get("CONTENT_TYPE")),
+                remote_addr=environ.get("REMOTE_ADDR"),
+                client_certificate=_verified_client_certificate(environ),
             )
             verified = self.handler.verifier.verify(body, facts)
         except SecurityVerificationError as exc:
@@ -191,6 +192,15 @@ def verified_message(ctx: Any) -> VerifiedMessage | None:
     environ = getattr(ctx.transport, "req_env", None) or {}
     result = environ.get(ENVIRON_KEY)
     return result if isinstance(result, VerifiedMessage) else None
+
+
+def _verified_client_certificate(environ: WsgiEnviron) -> str | None:
+    """The client certificate the WSGI server verified, by mod_ssl's convention (cheroot and mod_wsgi
+    follow it). These keys come from the server itself, never from request headers (those are HTTP_*)."""
+    certificate = environ.get("SSL_CLIENT_CERT")
+    if environ.get("SSL_CLIENT_VERIFY") == "SUCCESS" and isinstance(certificate, str) and certificate:
+        return certificate
+    return None
 
 
 _UNWRAPPED_LOGGED: weakref.WeakSet[Application] = weakref.WeakSet()

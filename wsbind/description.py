@@ -80,7 +80,7 @@ class SecurityDescription:
         """Check every creation-time rule for a channel (client) or listener (server).
 
         A server description that authenticates nobody is allowed (an anonymous service over TLS)
-        but warned about with :class:`wsbind.errors.AnonymousServerWarning`: it is more often a
+        but warned about with :class:`wsbind.AnonymousServerWarning`: it is more often a
         binding left out by mistake.
         """
         rules.check_description(self, Side(side), ChannelBinding(channel))
@@ -90,7 +90,7 @@ class SecurityDescription:
                 f"this server SecurityDescription ({names}) authenticates nobody: every caller is accepted "
                 "without a token or password. Add a SamlMessageSecurityBinding, UsernameMessageSecurityBinding "
                 "or HttpHeaderAuthSecurityBinding to authenticate callers; if an anonymous service is meant, "
-                "filter wsbind.errors.AnonymousServerWarning.",
+                "filter wsbind.AnonymousServerWarning.",
                 AnonymousServerWarning,
                 stacklevel=2,
             )

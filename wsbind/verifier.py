@@ -23,7 +23,15 @@ from .bindings import (
     UsernameMessageSecurityBinding,
 )
 from .description import SecurityDescription
-from .enums import ChannelBinding, MessageProperty, ProtectionLevel, SecurityHeaderLayout, SecurityTimestampUsage, Side
+from .enums import (
+    ChannelBinding,
+    MessageProperty,
+    ProtectionLevel,
+    SecurityBindingProperty,
+    SecurityHeaderLayout,
+    SecurityTimestampUsage,
+    Side,
+)
 from .errors import FaultCode, InvalidSecurityDescription, MessagePropertyUnavailable, SecurityVerificationError
 from .saml import SamlAssertion
 from .soap import Envelope, check_processing_attributes, read_envelope
@@ -53,6 +61,9 @@ class TransportFacts:
     document must really be in it, or they would read other text than we verified."""
     remote_addr: str | None = None
     """The peer's IP address (WSGI REMOTE_ADDR), for SubjectConfirmationData/@Address."""
+    client_certificate: str | None = None
+    """The TLS client certificate (PEM) the server verified in the handshake, or None; what
+    REQUIRE_SSL_CLIENT_CERT demands."""
 
 
 class HttpAuthenticationFailed(SecurityVerificationError):
@@ -118,12 +129,23 @@ class MessageVerifier:
                 "leave TIMESTAMP_USAGE at its default (ALWAYS), or turn detect_replay off.",
             )
         self._protection = ProtectionLevel.NONE if self._ssl is None else ProtectionLevel.SIGN_AND_ENCRYPT
+        self._require_client_cert = self._ssl is not None and bool(
+            self._ssl.properties.get(SecurityBindingProperty.REQUIRE_SSL_CLIENT_CERT)
+        )
 
     def verify(self, raw: bytes, transport: TransportFacts) -> VerifiedMessage:
         """Verify one request; raise SecurityVerificationError to refuse it."""
         if self._ssl is not None and not transport.is_https:
             raise SecurityVerificationError(
                 FaultCode.INVALID_SECURITY, "tls-required", "request did not arrive over HTTPS"
+            )
+        if self._require_client_cert and not transport.client_certificate:
+            raise SecurityVerificationError(
+                FaultCode.FAILED_AUTHENTICATION,
+                "client-certificate-missing",
+                "REQUIRE_SSL_CLIENT_CERT is set but the WSGI server reported no verified TLS client certificate "
+                "(it must demand one in the handshake and pass it as SSL_CLIENT_CERT with SSL_CLIENT_VERIFY=SUCCESS, "
+                "as cheroot and mod_ssl do)",
             )
         username = self._check_basic(transport.authorization)
         try:

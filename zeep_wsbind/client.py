@@ -8,14 +8,14 @@ import zeep
 from zeep.proxy import AsyncOperationProxy, AsyncServiceProxy
 from zeep.transports import AsyncTransport, Transport
 
-from wsbind.bindings import HttpHeaderAuthSecurityBinding
+from wsbind.bindings import HttpHeaderAuthSecurityBinding, SslTransportSecurityBinding
 from wsbind.credentials import StringWindowsIntegratedAuthCredential
 from wsbind.description import SecurityDescription
 from wsbind.enums import HttpHeaderAuthScheme, SecurityBindingProperty
 from wsbind.errors import UnsupportedBinding
 
 from .plugin import SecurityPlugin
-from .tls import Verify, client_certificate, tls_context, tls_session
+from .tls import Verify, tls_context, tls_session
 
 
 def _basic_auth(description: SecurityDescription) -> tuple[str, str] | None:
@@ -44,7 +44,7 @@ def secure_client(
     ``REQUESTS_CA_BUNDLE`` and ``CURL_CA_BUNDLE`` are ignored.
     """
     plugin = SecurityPlugin(description)
-    session = tls_session(tls_context(verify, client_certificate(description)))
+    session = tls_session(tls_context(verify, description.find(SslTransportSecurityBinding)))
     session.auth = _basic_auth(description)
     plugins = [plugin, *zeep_kwargs.pop("plugins", [])]
     transport = zeep_kwargs.pop("transport", None) or Transport(session=session)
@@ -89,7 +89,7 @@ def secure_async_client(
     import httpx
 
     plugin = SecurityPlugin(description)
-    options: dict[str, Any] = {"verify": tls_context(verify, client_certificate(description))}
+    options: dict[str, Any] = {"verify": tls_context(verify, description.find(SslTransportSecurityBinding))}
     options["auth"] = _basic_auth(description)
     transport = zeep_kwargs.pop("transport", None) or AsyncTransport(
         client=httpx.AsyncClient(**options), wsdl_client=httpx.Client(**options)

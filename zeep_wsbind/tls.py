@@ -13,6 +13,7 @@ import os
 import secrets
 import ssl
 import tempfile
+from collections.abc import Mapping
 from typing import Any
 
 import certifi
@@ -22,25 +23,21 @@ from requests.adapters import HTTPAdapter
 
 from wsbind.bindings import SslTransportSecurityBinding
 from wsbind.credentials import CertCredential
-from wsbind.description import SecurityDescription
-from wsbind.errors import KeyLoadError
+from wsbind.enums import CertFailure, SecureProtocol, SecurityBindingProperty
+from wsbind.errors import KeyLoadError, UnsupportedBinding
 
 Verify = bool | str | os.PathLike[str] | ssl.SSLContext
 """``True``: certifi's CA bundle; a path: only the CAs in that PEM file; an ``ssl.SSLContext``: as
 given (e.g. ``ssl.create_default_context()`` for the system store); ``False``: no verification."""
 
 
-def client_certificate(description: SecurityDescription) -> CertCredential | None:
-    """The TLS client certificate the description's SslTransportSecurityBinding names, if any."""
-    binding = description.find(SslTransportSecurityBinding)
-    return binding.local_cert_credential if binding is not None else None
+def tls_context(verify: Verify, binding: SslTransportSecurityBinding | None = None) -> ssl.SSLContext:
+    """The context both transports use; a wrong CA file, credential or property raises here, not at a call.
 
-
-def tls_context(verify: Verify, certificate: CertCredential | None = None) -> ssl.SSLContext:
-    """The context both transports use; a wrong CA file or credential raises here, not at a call.
-
-    A context passed as ``verify`` is used as is, with the client certificate loaded into it.
+    ``binding`` (the description's SslTransportSecurityBinding) brings the client certificate and
+    the client-side properties; a context passed as ``verify`` is used as is, with those applied to it.
     """
+    certificate = binding.local_cert_credential if binding is not None else None
     if isinstance(verify, ssl.SSLContext):
         context = verify
     elif verify is False:
@@ -64,9 +61,42 @@ def tls_context(verify: Verify, certificate: CertCredential | None = None) -> ss
             ) from exc
     else:
         raise TypeError(f"verify is True, False, a CA file path or an ssl.SSLContext, not {verify!r}")
+    if binding is not None:
+        _apply_properties(context, binding.properties)
     if certificate is not None:
         _load_client_certificate(context, certificate)
     return context
+
+
+_IGNORABLE = CertFailure.CN_MISMATCH | CertFailure.REVOCATION_OFFLINE
+_NEXT_VERSION = {  # a disallowed protocol -> the lowest version above it (SSL 2 and 3 are never offered)
+    SecureProtocol.TLS1_0: ssl.TLSVersion.TLSv1_1,
+    SecureProtocol.TLS1_1: ssl.TLSVersion.TLSv1_2,
+    SecureProtocol.TLS1_2: ssl.TLSVersion.TLSv1_3,
+}
+
+
+def _apply_properties(context: ssl.SSLContext, properties: Mapping[int, Any]) -> None:
+    """Carry out the SSL binding's client properties, or refuse the ones this client cannot keep:
+    a validation callback that never ran would be a check silently skipped."""
+    if SecurityBindingProperty.CERTIFICATE_VALIDATION_CALLBACK_CONTEXT in properties:
+        raise UnsupportedBinding(
+            "zeep_wsbind does not run CERTIFICATE_VALIDATION_CALLBACK_CONTEXT callbacks yet; pin the server's "
+            "CA with verify=<CA file> or pass an ssl.SSLContext as verify, and remove the property."
+        )
+    default = CertFailure.REVOCATION_OFFLINE
+    ignored = CertFailure(properties.get(SecurityBindingProperty.CERT_FAILURES_TO_IGNORE, default))
+    if ignored & ~_IGNORABLE:
+        raise UnsupportedBinding(
+            f"CERT_FAILURES_TO_IGNORE={ignored!r}: zeep_wsbind can ignore only CN_MISMATCH (and "
+            "REVOCATION_OFFLINE: it checks no revocation); trust the server's CA with verify=<CA file> instead."
+        )
+    if ignored & CertFailure.CN_MISMATCH:
+        context.check_hostname = False
+    disallowed = SecureProtocol(properties.get(SecurityBindingProperty.DISALLOWED_SECURE_PROTOCOLS, 0))
+    lowest = max((version for flag, version in _NEXT_VERSION.items() if disallowed & flag), default=None)
+    if lowest is not None and context.minimum_version < lowest:
+        context.minimum_version = lowest
 
 
 def _load_client_certificate(context: ssl.SSLContext, credential: CertCredential) -> None:
@@ -105,7 +135,10 @@ class _ContextAdapter(HTTPAdapter):
     ) -> Any:
         host_params, _ = super().build_connection_pool_key_attributes(request, True, None)
         required = self._context.verify_mode != ssl.CERT_NONE
-        return host_params, {"ssl_context": self._context, "cert_reqs": "CERT_REQUIRED" if required else "CERT_NONE"}
+        pool: dict[str, Any] = {"ssl_context": self._context, "cert_reqs": "CERT_REQUIRED" if required else "CERT_NONE"}
+        if not self._context.check_hostname:
+            pool["assert_hostname"] = False  # urllib3 matches host names itself, apart from the context
+        return host_params, pool
 
     def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
         """Nothing to add: a CA file set here would be loaded on top of the context's anchors."""

@@ -22,6 +22,7 @@ import requests
 from lxml import etree
 
 from wsbind import namespaces as ns
+from wsbind.bindings import SslTransportSecurityBinding
 from wsbind.description import SecurityDescription
 from wsbind.enums import (
     RequestSecurityTokenAction,
@@ -46,7 +47,7 @@ from wsbind.trust import (
 from wsbind.xmlparse import ParseLimits, XmlRejected, parse_xml
 
 from .client import _basic_auth
-from .tls import Verify, client_certificate, tls_context, tls_session
+from .tls import Verify, tls_context, tls_session
 
 __all__ = [
     "ChannelState",
@@ -140,7 +141,7 @@ class TrustChannel:
         self.max_response_bytes = max_response_bytes
         # Validates the description for a client on HTTP and refuses bindings it cannot carry.
         self._security = OutgoingSecurity(description)
-        self._tls = tls_context(verify, client_certificate(description))
+        self._tls = tls_context(verify, description.find(SslTransportSecurityBinding))
         self._auth = _basic_auth(description)
         self._state = ChannelState.CREATED
         self._lock = threading.Lock()

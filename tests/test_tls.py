@@ -1,5 +1,10 @@
-"""The client's TLS: the trust anchors ``verify`` names and nothing else, and a client certificate in
-every form CertCredential loads, presented by the sync client, the async client and TrustChannel alike."""
+"""TLS on both sides, over real loopback handshakes.
+
+Client: the trust anchors ``verify`` names and nothing else; a client certificate in every form
+CertCredential loads, presented by the sync client, the async client and TrustChannel alike; the SSL
+binding's client properties carried out or refused at construction. Server: REQUIRE_SSL_CLIENT_CERT
+accepts only requests whose client certificate the WSGI server verified.
+"""
 
 from __future__ import annotations
 
@@ -15,15 +20,21 @@ from conftest import Starter, server_description
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509 import load_pem_x509_certificate
-from support import Issuer, make_app
+from support import Issuer, envelope, make_app
 
 from samples.server import serve
 from spyne_wsbind import SecurityHandler
 from wsbind import (
     CertCredential,
+    CertFailure,
+    CertSignedSamlAuthenticator,
     KeyLoadError,
+    SamlMessageSecurityBinding,
+    SecureProtocol,
+    SecurityBindingProperty,
     SecurityDescription,
     SslTransportSecurityBinding,
+    UnsupportedBinding,
     XmlTokenMessageSecurityBinding,
     create_xml_security_token,
 )
@@ -181,3 +192,114 @@ def test_a_bad_ca_file_fails_at_construction_naming_it(
     description = _description(saml_issuer.issue(subject="alice"), None)
     with pytest.raises(KeyLoadError, match=r"verify='.*corporate-ca\.crt' is not a readable PEM file"):
         secure_client("https://127.0.0.1:9/?wsdl", description, verify=ca_file)
+
+
+# -- the SSL binding's client properties --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def other_name_tls(tmp_path_factory: pytest.TempPathFactory, tls: dict[str, Path]) -> tuple[Path, Path, Path]:
+    """A server certificate for another host name than 127.0.0.1 (CA, chain, key)."""
+    directory = tmp_path_factory.mktemp("other-name")
+    ca = trustme.CA()
+    leaf = ca.issue_cert("orders.example.test")
+    paths = (directory / "ca.pem", directory / "server.pem", directory / "server.key")
+    ca.cert_pem.write_to_path(str(paths[0]))
+    leaf.cert_chain_pems[0].write_to_path(str(paths[1]))
+    leaf.private_key_pem.write_to_path(str(paths[2]))
+    return paths
+
+
+def _client(token: bytes, properties: dict[SecurityBindingProperty, object] | None = None) -> SecurityDescription:
+    return SecurityDescription(
+        [
+            SslTransportSecurityBinding(properties=properties or {}),
+            XmlTokenMessageSecurityBinding(create_xml_security_token(token)),
+        ]
+    )
+
+
+def test_cn_mismatch_is_refused_unless_the_description_ignores_it(
+    other_name_tls: tuple[Path, Path, Path], issuer: Issuer, saml_issuer: SamlIssuer
+) -> None:
+    ca, cert, key = other_name_tls
+    app = SecurityHandler(server_description(issuer)).wsgi_app(make_app())
+    with serve(app, (cert, key)) as url:
+        with pytest.raises(requests.exceptions.SSLError, match=r"match|mismatch"):
+            secure_client(url + "?wsdl", _client(saml_issuer.issue(subject="alice")), verify=ca)
+        ignore = {SecurityBindingProperty.CERT_FAILURES_TO_IGNORE: CertFailure.CN_MISMATCH}
+        client = secure_client(url + "?wsdl", _client(saml_issuer.issue(subject="alice"), ignore), verify=ca)
+        assert client.service.whoami().startswith("alice|")
+
+
+def test_disallowed_protocols_raise_the_minimum_version(
+    tls: dict[str, Path], issuer: Issuer, saml_issuer: SamlIssuer
+) -> None:
+    """Against a server that speaks TLS 1.2 at most, disallowing TLS 1.2 leaves no common version."""
+    app = SecurityHandler(server_description(issuer)).wsgi_app(make_app())
+    with serve(app, (tls["cert"], tls["key"]), maximum_version=ssl.TLSVersion.TLSv1_2) as url:
+        client = secure_client(url + "?wsdl", _client(saml_issuer.issue(subject="carol")), verify=tls["ca"])
+        assert client.service.whoami().startswith("carol|")
+        disallow = {SecurityBindingProperty.DISALLOWED_SECURE_PROTOCOLS: SecureProtocol.TLS1_2}
+        with pytest.raises(requests.exceptions.SSLError):
+            secure_client(url + "?wsdl", _client(saml_issuer.issue(subject="carol"), disallow), verify=tls["ca"])
+
+
+@pytest.mark.parametrize(
+    ("prop", "value", "says"),
+    [
+        (SecurityBindingProperty.CERTIFICATE_VALIDATION_CALLBACK_CONTEXT, lambda cert: True, "callbacks"),
+        (SecurityBindingProperty.CERT_FAILURES_TO_IGNORE, CertFailure.UNTRUSTED_ROOT, "only CN_MISMATCH"),
+        (SecurityBindingProperty.CERT_FAILURES_TO_IGNORE, CertFailure.INVALID_DATE, "only CN_MISMATCH"),
+    ],
+    ids=["validation-callback", "untrusted-root", "invalid-date"],
+)
+def test_properties_this_client_cannot_keep_are_refused_at_construction(
+    saml_issuer: SamlIssuer, prop: SecurityBindingProperty, value: object, says: str
+) -> None:
+    """A callback that never ran or a failure not really ignored must not pass unnoticed."""
+    description = _client(saml_issuer.issue(subject="alice"), {prop: value})
+    with pytest.raises(UnsupportedBinding, match=says):
+        secure_client("https://127.0.0.1:9/?wsdl", description)
+
+
+# -- REQUIRE_SSL_CLIENT_CERT on the server ------------------------------------------------------
+
+
+def _requiring_client_cert(issuer: Issuer) -> SecurityDescription:
+    return SecurityDescription(
+        [
+            SslTransportSecurityBinding(properties={SecurityBindingProperty.REQUIRE_SSL_CLIENT_CERT: True}),
+            SamlMessageSecurityBinding(authenticator=CertSignedSamlAuthenticator([issuer.certificate])),
+        ]
+    )
+
+
+def test_required_client_certificate_verified_by_the_server_is_accepted(
+    tls: dict[str, Path], client_pki: dict[str, Path], issuer: Issuer, saml_issuer: SamlIssuer
+) -> None:
+    app = SecurityHandler(_requiring_client_cert(issuer)).wsgi_app(make_app())
+    with serve(app, (tls["cert"], tls["key"]), client_ca=client_pki["ca.pem"]) as url:
+        credential = _credentials(client_pki)["pem-files"]
+        description = _description(saml_issuer.issue(subject="alice"), credential)
+        client = secure_client(url + "?wsdl", description, verify=tls["ca"])
+        assert client.service.whoami().startswith("alice|")
+
+
+def test_required_client_certificate_missing_is_refused_even_with_forged_headers(
+    tls: dict[str, Path], issuer: Issuer, saml_issuer: SamlIssuer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A WSGI server that asks for no client certificate reports none; headers named like the
+    server's variables (SSL_CLIENT_VERIFY, SSL_CLIENT_CERT) arrive as HTTP_* and change nothing."""
+    app = SecurityHandler(_requiring_client_cert(issuer)).wsgi_app(make_app())
+    body = envelope(saml_issuer.issue(subject="mallory"))
+    with serve(app, (tls["cert"], tls["key"])) as url:
+        forged = {"SSL-Client-Verify": "SUCCESS", "SSL-Client-Cert": "-----BEGIN CERTIFICATE-----"}
+        for headers in ({}, forged):
+            answer = requests.post(
+                url, data=body, headers={"Content-Type": "text/xml; charset=utf-8", **headers},
+                verify=str(tls["ca"]), timeout=10,
+            )
+            assert answer.status_code == 500
+            assert b"FailedAuthentication" in answer.content
+    assert "client-certificate-missing" in caplog.text
