@@ -50,10 +50,10 @@ from wsbind import (
     XmlTokenMessageSecurityBinding,
     create_xml_security_token,
 )
-from wsbind.proof import encrypted_key_info
-from wsbind.saml_issuer import HOLDER_OF_KEY_V2, SamlIssuer
-from wsbind.tokens import XmlSecurityToken
-from wsbind.trust import saml_token_reference
+from wsbind.saml.issuer import HOLDER_OF_KEY_V2, SamlIssuer
+from wsbind.trust.client import saml_token_reference
+from wsbind.wss.proof import encrypted_key_info
+from wsbind.wss.tokens import XmlSecurityToken
 from zeep_wsbind import SecurityPlugin
 
 ROUNDS, CALLS = 40, 15  # many short rounds: a burst of machine noise spoils few of them

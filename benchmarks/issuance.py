@@ -23,8 +23,8 @@ from signxml.signer import XMLSigner
 
 from benchmarks.common import Results, interleaved, print_table
 from samples.pki import self_signed_certificate
-from wsbind import namespaces as ns
-from wsbind.saml_issuer import SamlIssuer
+from wsbind.saml.issuer import SamlIssuer
+from wsbind.soap import namespaces as ns
 
 ROUNDS, CALLS = 25, 20
 XMLSEC = "python-xmlsec sign (RSA-2048)"

@@ -39,9 +39,9 @@ from wsbind import (
     TransportFacts,
     create_xml_security_token,
 )
-from wsbind.header import apply_security_header
-from wsbind.saml_issuer import SamlIssuer
-from wsbind.timeutil import utcnow
+from wsbind.saml.issuer import SamlIssuer
+from wsbind.soap.timeutil import utcnow
+from wsbind.wss.header import apply_security_header
 
 TOKENS = 100_000
 WARMUP = 1_000

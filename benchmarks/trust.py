@@ -27,7 +27,7 @@ from wsbind import (
     TrustVersion,
     UsernameMessageSecurityBinding,
 )
-from wsbind.saml_issuer import SamlIssuer
+from wsbind.saml.issuer import SamlIssuer
 from zeep_wsbind import TrustChannel, request_security_token
 
 AUDIENCE = "urn:bench:service"

@@ -47,12 +47,12 @@ from wsbind import (
     SslTransportSecurityBinding,
     TransportFacts,
 )
-from wsbind.authenticator import AuthenticationContext
-from wsbind.header import apply_security_header
-from wsbind.saml_issuer import SamlIssuer, SamlVersion
-from wsbind.timeutil import utcnow
-from wsbind.tokens import create_xml_security_token
-from wsbind.xmlparse import parse_xml
+from wsbind.saml.authenticator import AuthenticationContext
+from wsbind.saml.issuer import SamlIssuer, SamlVersion
+from wsbind.soap.timeutil import utcnow
+from wsbind.soap.xmlparse import parse_xml
+from wsbind.wss.header import apply_security_header
+from wsbind.wss.tokens import create_xml_security_token
 
 ROUNDS = 21
 CALLS = 40  # per round for every contender but pysaml2

@@ -47,10 +47,10 @@ from wsbind import (
     XmlSecurityToken,
     XmlTokenMessageSecurityBinding,
 )
-from wsbind import namespaces as ns
-from wsbind.saml_issuer import SamlIssuer
-from wsbind.timeutil import utcnow
-from wsbind.trust import SecurityTokenServiceFault
+from wsbind.errors import SecurityTokenServiceFault
+from wsbind.saml.issuer import SamlIssuer
+from wsbind.soap import namespaces as ns
+from wsbind.soap.timeutil import utcnow
 from zeep_wsbind import IssuedTokenProvider, TrustChannel, request_security_token, secure_client
 
 ORDERS = "urn:wsbind:demo:orders"

@@ -22,13 +22,13 @@ from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap12
 from spyne.server.wsgi import WsgiApplication
 
-from wsbind import namespaces as ns
-from wsbind.bindings import HttpHeaderAuthSecurityBinding
-from wsbind.description import SecurityDescription
-from wsbind.enums import SecurityBindingProperty
 from wsbind.errors import FaultCode, SecurityVerificationError, loggable
-from wsbind.soap import SOAP_CONTENT_TYPES, build_fault
-from wsbind.timeutil import utcnow
+from wsbind.model.bindings import HttpHeaderAuthSecurityBinding
+from wsbind.model.description import SecurityDescription
+from wsbind.model.enums import SecurityBindingProperty
+from wsbind.soap import namespaces as ns
+from wsbind.soap.envelope import SOAP_CONTENT_TYPES, build_fault
+from wsbind.soap.timeutil import utcnow
 from wsbind.verifier import HttpAuthenticationFailed, MessageVerifier, TransportFacts, VerifiedMessage
 
 log = logging.getLogger("spyne_wsbind")

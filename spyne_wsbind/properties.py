@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from wsbind.enums import MessageProperty
 from wsbind.errors import MessagePropertyUnavailable
+from wsbind.model.enums import MessageProperty
 
 from .handler import verified_message
 

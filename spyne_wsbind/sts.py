@@ -31,15 +31,11 @@ from spyne import AnyXml, Application, ServiceBase, rpc
 from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11, Soap12
 
-from wsbind import namespaces as ns
-from wsbind.bindings import HttpHeaderAuthSecurityBinding, UsernameMessageSecurityBinding
-from wsbind.certs import CertificateSource, load_certificate
-from wsbind.description import SecurityDescription
-from wsbind.enums import MessageProperty, SecurityKeyType, TrustVersion
-from wsbind.errors import FaultCode, loggable
-from wsbind.proof import encrypted_key_info
-from wsbind.psha1 import computed_key
-from wsbind.saml_issuer import (
+from wsbind.errors import FaultCode, TrustFaultCode, TrustProtocolError, loggable
+from wsbind.model.bindings import HttpHeaderAuthSecurityBinding, UsernameMessageSecurityBinding
+from wsbind.model.description import SecurityDescription
+from wsbind.model.enums import MessageProperty, SecurityKeyType, TrustVersion
+from wsbind.saml.issuer import (
     BEARER_V1,
     BEARER_V2,
     HOLDER_OF_KEY_V1,
@@ -47,21 +43,22 @@ from wsbind.saml_issuer import (
     SamlIssuer,
     SamlVersion,
 )
-from wsbind.soap import SOAP_CONTENT_TYPES, read_envelope, soap_namespace_for_content_type
-from wsbind.timeutil import utcnow
-from wsbind.trust import (
+from wsbind.soap import namespaces as ns
+from wsbind.soap.envelope import SOAP_CONTENT_TYPES, read_envelope, soap_namespace_for_content_type
+from wsbind.soap.timeutil import utcnow
+from wsbind.soap.xmlparse import XmlRejected, parse_xml
+from wsbind.trust.client import saml_token_reference
+from wsbind.trust.protocol import TrustProtocol, trust_protocol
+from wsbind.trust.psha1 import computed_key
+from wsbind.trust.server import (
     IssuedTokenResponse,
     IssueRequest,
-    TrustFaultCode,
-    TrustProtocol,
-    TrustProtocolError,
     build_response,
     build_trust_fault,
     read_request,
-    saml_token_reference,
-    trust_protocol,
 )
-from wsbind.xmlparse import XmlRejected, parse_xml
+from wsbind.wss.proof import encrypted_key_info
+from wsbind.xmlcrypto.certs import CertificateSource, load_certificate
 
 from .handler import SecuredWsgiApplication, SecurityHandler, request_context, verified_message
 from .properties import get_message_property
@@ -159,7 +156,7 @@ class SecurityTokenService:
         key_size: int = 256,
     ) -> None:
         if not isinstance(issuer, SamlIssuer):
-            raise TypeError("issuer must be a wsbind.saml_issuer.SamlIssuer")
+            raise TypeError("issuer must be a wsbind.SamlIssuer")
         if not relying_parties:
             raise ValueError(
                 "relying_parties is empty: name every AppliesTo address this STS may issue tokens for "

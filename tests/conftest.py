@@ -21,7 +21,7 @@ from wsbind import (
     SecurityDescription,
     SslTransportSecurityBinding,
 )
-from wsbind.saml_issuer import SamlIssuer
+from wsbind.saml.issuer import SamlIssuer
 
 
 @pytest.fixture(scope="session")

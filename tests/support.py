@@ -63,8 +63,8 @@ def envelope(
     """A request for WhoAmIService.whoami carrying ``tokens`` in wsse:Security."""
     from lxml import etree
 
-    from wsbind.header import apply_security_header
-    from wsbind.tokens import create_xml_security_token
+    from wsbind.wss.header import apply_security_header
+    from wsbind.wss.tokens import create_xml_security_token
 
     soap_ns = SOAP12 if soap12 else SOAP11
     root = etree.fromstring(

@@ -21,8 +21,10 @@ from lxml import etree
 from signxml.verifier import VerifyResult, XMLVerifier
 
 from samples.pki import self_signed_certificate
-from wsbind import namespaces as ns
-from wsbind.decryption import (
+from wsbind.saml.issuer import _DATA_ALGORITHMS, SamlIssuer, SamlVersion, encrypt_assertion
+from wsbind.soap import namespaces as ns
+from wsbind.soap.xmlparse import ParseLimits, parse_xml
+from wsbind.xmlcrypto.decrypt import (
     AES128_CBC,
     AES256_CBC,
     AES256_GCM,
@@ -35,8 +37,6 @@ from wsbind.decryption import (
     AssertionDecrypter,
     DecryptionFailed,
 )
-from wsbind.saml_issuer import _DATA_ALGORITHMS, SamlIssuer, SamlVersion, encrypt_assertion
-from wsbind.xmlparse import ParseLimits, parse_xml
 
 S1 = f"{{{ns.SAML1}}}"
 S2 = f"{{{ns.SAML2}}}"

@@ -32,15 +32,15 @@ from wsbind import (
     XmlTokenMessageSecurityBinding,
     create_xml_security_token,
 )
-from wsbind import namespaces as ns
-from wsbind import timestamp as timestamp_module
-from wsbind.header import SecurityHeaderTemplate
 from wsbind.outgoing import OutgoingSecurity
-from wsbind.saml_issuer import SamlIssuer
-from wsbind.timeutil import format_xs_datetime
-from wsbind.tokens import XmlSecurityToken, XmlTokenSource
-from wsbind.trust import saml_token_reference
-from wsbind.xmlparse import parse_xml
+from wsbind.saml.issuer import SamlIssuer
+from wsbind.soap import namespaces as ns
+from wsbind.soap.timeutil import format_xs_datetime
+from wsbind.soap.xmlparse import parse_xml
+from wsbind.trust.client import saml_token_reference
+from wsbind.wss import timestamp as timestamp_module
+from wsbind.wss.header import SecurityHeaderTemplate
+from wsbind.wss.tokens import XmlSecurityToken, XmlTokenSource
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, 0, 123456, tzinfo=dt.timezone.utc)
 ADDRESS = "https://127.0.0.1:8443/svc"

@@ -21,7 +21,7 @@ from wsbind import (
     XmlTokenMessageSecurityBinding,
     create_xml_security_token,
 )
-from wsbind.saml_issuer import SamlIssuer, SamlVersion
+from wsbind.saml.issuer import SamlIssuer, SamlVersion
 from zeep_wsbind import SecurityPlugin, secure_async_client, secure_client
 
 

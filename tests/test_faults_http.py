@@ -19,7 +19,7 @@ from wsbind import (
     SecurityDescription,
     SecurityProperty,
 )
-from wsbind.saml_issuer import SamlIssuer, SamlVersion, encrypt_assertion
+from wsbind.saml.issuer import SamlIssuer, SamlVersion, encrypt_assertion
 from zeep_wsbind import secure_client
 
 NOW = dt.datetime.now(dt.timezone.utc)

@@ -28,9 +28,9 @@ from wsbind import (
     UsernameMessageSecurityBinding,
     XmlTokenMessageSecurityBinding,
 )
-from wsbind import namespaces as ns
-from wsbind.saml_issuer import SamlIssuer
-from wsbind.tokens import XmlSecurityToken
+from wsbind.saml.issuer import SamlIssuer
+from wsbind.soap import namespaces as ns
+from wsbind.wss.tokens import XmlSecurityToken
 from zeep_wsbind import IssuedTokenProvider, TrustChannel, request_security_token, secure_async_client, secure_client
 
 SERVICE = "urn:wsbind:test:service"

@@ -28,7 +28,7 @@ from wsbind import (
     UsernameMessageSecurityBinding,
 )
 from wsbind.errors import AnonymousServerWarning
-from wsbind.saml_issuer import SamlIssuer
+from wsbind.saml.issuer import SamlIssuer
 from zeep_wsbind import TrustChannel, request_security_token
 
 WSDL_NS = "http://schemas.xmlsoap.org/wsdl/soap/"

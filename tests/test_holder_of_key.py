@@ -27,14 +27,14 @@ from wsbind import (
     XmlTokenMessageSecurityBinding,
     create_xml_security_token,
 )
-from wsbind import namespaces as ns
 from wsbind.errors import FaultCode, SecurityVerificationError
 from wsbind.outgoing import OutgoingSecurity
-from wsbind.proof import encrypted_key_info
-from wsbind.saml_issuer import HOLDER_OF_KEY_V1, HOLDER_OF_KEY_V2, SamlIssuer, SamlVersion
-from wsbind.tokens import XmlSecurityToken
-from wsbind.trust import saml_token_reference
+from wsbind.saml.issuer import HOLDER_OF_KEY_V1, HOLDER_OF_KEY_V2, SamlIssuer, SamlVersion
+from wsbind.soap import namespaces as ns
+from wsbind.trust.client import saml_token_reference
 from wsbind.verifier import MessageVerifier, TransportFacts
+from wsbind.wss.proof import encrypted_key_info
+from wsbind.wss.tokens import XmlSecurityToken
 from zeep_wsbind import secure_client
 
 NOW = datetime(2026, 5, 1, 12, 0, 0, tzinfo=timezone.utc)

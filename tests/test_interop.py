@@ -40,8 +40,8 @@ from wsbind import (
     XmlTokenMessageSecurityBinding,
     create_xml_security_token,
 )
-from wsbind import namespaces as ns
-from wsbind.saml_issuer import BEARER_V1, BEARER_V2, SamlVersion
+from wsbind.saml.issuer import BEARER_V1, BEARER_V2, SamlVersion
+from wsbind.soap import namespaces as ns
 from zeep_wsbind import secure_client
 
 S1 = f"{{{ns.SAML1}}}"

@@ -48,13 +48,13 @@ from wsbind import (
     TrustVersion,
     create_xml_security_token,
 )
-from wsbind import namespaces as ns
-from wsbind.header import apply_security_header
-from wsbind.saml_issuer import HOLDER_OF_KEY_V1, HOLDER_OF_KEY_V2, SamlIssuer, SamlVersion
-from wsbind.signature import TrustedIssuers, verify_signature
-from wsbind.timeutil import utcnow
-from wsbind.trust import RequestSecurityTokenParameters
-from wsbind.xmldsig_sign import EnvelopedSigner
+from wsbind.saml.issuer import HOLDER_OF_KEY_V1, HOLDER_OF_KEY_V2, SamlIssuer, SamlVersion
+from wsbind.soap import namespaces as ns
+from wsbind.soap.timeutil import utcnow
+from wsbind.trust.params import RequestSecurityTokenParameters
+from wsbind.wss.header import apply_security_header
+from wsbind.xmlcrypto.sign import EnvelopedSigner
+from wsbind.xmlcrypto.verify import TrustedIssuers, verify_signature
 
 DS = f"{{{ns.DS}}}"
 S1 = f"{{{ns.SAML1}}}"

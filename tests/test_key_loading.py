@@ -18,7 +18,7 @@ from wsbind import (
     load_key_and_certificate,
     load_private_key,
 )
-from wsbind.saml_issuer import SamlIssuer
+from wsbind.saml.issuer import SamlIssuer
 
 
 @pytest.fixture(scope="module")

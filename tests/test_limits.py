@@ -24,8 +24,8 @@ from wsbind import (
     SslTransportSecurityBinding,
     TransportFacts,
 )
-from wsbind import namespaces as ns
-from wsbind.saml_issuer import SamlIssuer
+from wsbind.saml.issuer import SamlIssuer
+from wsbind.soap import namespaces as ns
 
 HTTPS = TransportFacts(is_https=True)
 

@@ -26,7 +26,7 @@ from wsbind import (
     UsernameMessageSecurityBinding,
 )
 from wsbind.outgoing import OutgoingSecurity
-from wsbind.saml_issuer import SamlIssuer
+from wsbind.saml.issuer import SamlIssuer
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 HOUR = dt.timedelta(hours=1)

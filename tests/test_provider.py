@@ -26,9 +26,9 @@ from wsbind import (
     create_xml_security_token,
 )
 from wsbind.errors import TokenFreed, TokenUnavailable, WsBindError
-from wsbind.keys import RawSymmetricSecurityKeyHandle
-from wsbind.saml_issuer import SamlIssuer
-from wsbind.tokens import XmlSecurityToken, XmlTokenSource
+from wsbind.saml.issuer import SamlIssuer
+from wsbind.wss.keys import RawSymmetricSecurityKeyHandle
+from wsbind.wss.tokens import XmlSecurityToken, XmlTokenSource
 from zeep_wsbind.provider import IssuedTokenProvider
 from zeep_wsbind.trust_client import TrustChannel
 

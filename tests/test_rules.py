@@ -13,8 +13,9 @@ from typing import Any, ClassVar, cast
 
 import pytest
 
-from wsbind.algorithms import SecurityAlgorithmSuite
-from wsbind.bindings import (
+from wsbind.errors import AnonymousServerWarning, InvalidSecurityDescription
+from wsbind.model.algorithms import SecurityAlgorithmSuite
+from wsbind.model.bindings import (
     HttpHeaderAuthSecurityBinding,
     KerberosApreqMessageSecurityBinding,
     NamedPipeSspiTransportSecurityBinding,
@@ -26,15 +27,15 @@ from wsbind.bindings import (
     UsernameMessageSecurityBinding,
     XmlTokenMessageSecurityBinding,
 )
-from wsbind.credentials import (
+from wsbind.model.credentials import (
     CertCredential,
     DefaultWindowsIntegratedAuthCredential,
     OpaqueWindowsIntegratedAuthCredential,
     StringUsernameCredential,
     StringWindowsIntegratedAuthCredential,
 )
-from wsbind.description import SecurityDescription
-from wsbind.enums import (
+from wsbind.model.description import SecurityDescription
+from wsbind.model.enums import (
     CertFailure,
     ChannelBinding,
     ExtendedProtectionPolicy,
@@ -50,10 +51,9 @@ from wsbind.enums import (
     SecurityTimestampUsage,
     Side,
 )
-from wsbind.enums import SecurityProperty as SP
-from wsbind.errors import AnonymousServerWarning, InvalidSecurityDescription
-from wsbind.keys import RawSymmetricSecurityKeyHandle
-from wsbind.tokens import XmlSecurityToken, create_xml_security_token, free_security_token
+from wsbind.model.enums import SecurityProperty as SP
+from wsbind.wss.keys import RawSymmetricSecurityKeyHandle
+from wsbind.wss.tokens import XmlSecurityToken, create_xml_security_token, free_security_token
 
 SBP = SecurityBindingProperty
 HTTP, TCP, UDP, CUSTOM, PIPE = (
@@ -177,7 +177,7 @@ def test_typical_server_ssl_with_saml_passes() -> None:
 
 
 def test_typical_server_with_real_cert_signed_authenticator_passes() -> None:
-    authenticator_module = pytest.importorskip("wsbind.authenticator")
+    authenticator_module = pytest.importorskip("wsbind.saml.authenticator")
     trustme = pytest.importorskip("trustme")
     issuer = trustme.CA().cert_pem.bytes()
     authenticator = authenticator_module.CertSignedSamlAuthenticator([issuer])

@@ -17,9 +17,7 @@ from lxml import etree
 from signxml.verifier import VerifyResult, XMLVerifier
 
 from samples.pki import self_signed_certificate
-from wsbind import namespaces as ns
-from wsbind.decryption import AES128_CBC, AES256_GCM, ELEMENT_TYPE, RSA_1_5, RSA_OAEP_MGF1P
-from wsbind.saml_issuer import (
+from wsbind.saml.issuer import (
     BEARER_V1,
     BEARER_V2,
     HOLDER_OF_KEY_V1,
@@ -28,7 +26,9 @@ from wsbind.saml_issuer import (
     SamlVersion,
     encrypt_assertion,
 )
-from wsbind.xmlparse import parse_xml
+from wsbind.soap import namespaces as ns
+from wsbind.soap.xmlparse import parse_xml
+from wsbind.xmlcrypto.decrypt import AES128_CBC, AES256_GCM, ELEMENT_TYPE, RSA_1_5, RSA_OAEP_MGF1P
 
 S1 = f"{{{ns.SAML1}}}"
 S2 = f"{{{ns.SAML2}}}"

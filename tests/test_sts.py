@@ -49,21 +49,16 @@ from wsbind import (
     XmlTokenMessageSecurityBinding,
     create_xml_security_token,
 )
-from wsbind import namespaces as ns
-from wsbind.header import apply_security_header
+from wsbind.errors import TrustFaultCode
 from wsbind.outgoing import OutgoingSecurity
-from wsbind.saml_issuer import SamlIssuer
-from wsbind.soap import SOAP_CONTENT_TYPES, build_envelope, read_envelope
-from wsbind.trust import (
-    PreparedRequest,
-    RequestSecurityTokenParameters,
-    TrustFaultCode,
-    prepare_request,
-    read_fault,
-    read_response,
-    trust_protocol,
-)
-from wsbind.xmlparse import parse_xml
+from wsbind.saml.issuer import SamlIssuer
+from wsbind.soap import namespaces as ns
+from wsbind.soap.envelope import SOAP_CONTENT_TYPES, build_envelope, read_envelope
+from wsbind.soap.xmlparse import parse_xml
+from wsbind.trust.client import PreparedRequest, prepare_request, read_fault, read_response
+from wsbind.trust.params import RequestSecurityTokenParameters
+from wsbind.trust.protocol import trust_protocol
+from wsbind.wss.header import apply_security_header
 
 RP = "https://rp.example.test/service"
 RP_BEARER_ONLY = "urn:rp:bearer-only"

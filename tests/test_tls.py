@@ -38,7 +38,7 @@ from wsbind import (
     XmlTokenMessageSecurityBinding,
     create_xml_security_token,
 )
-from wsbind.saml_issuer import SamlIssuer
+from wsbind.saml.issuer import SamlIssuer
 from zeep_wsbind import TrustChannel, secure_async_client, secure_client
 
 

@@ -18,42 +18,38 @@ import pytest
 from lxml import etree
 from msal.mex import Mex
 
-from wsbind import namespaces as ns
-from wsbind.enums import (
+from wsbind.errors import SecurityTokenServiceFault, TokenRequestError, TrustFaultCode, TrustProtocolError
+from wsbind.model.enums import (
     RequestSecurityTokenAction,
     SecurityBearerKeyTypeVersion,
     SecurityKeyEntropyMode,
     SecurityKeyType,
     TrustVersion,
 )
-from wsbind.keys import RawSymmetricSecurityKeyHandle
-from wsbind.psha1 import computed_key, p_sha1
-from wsbind.saml_issuer import SamlIssuer, SamlVersion
-from wsbind.soap import build_envelope
-from wsbind.tokens import create_xml_security_token
-from wsbind.trust import (
+from wsbind.saml.issuer import SamlIssuer, SamlVersion
+from wsbind.soap import namespaces as ns
+from wsbind.soap.envelope import build_envelope
+from wsbind.soap.xmlparse import parse_xml
+from wsbind.trust.client import (
+    PreparedRequest,
+    prepare_request,
+    read_fault,
+    read_response,
+    saml_token_reference,
+)
+from wsbind.trust.params import RequestSecurityTokenParameters
+from wsbind.trust.protocol import (
     BEARER_KEY_TYPES,
     NO_PROOF_KEY,
     WSP,
-    IssuedTokenResponse,
-    PreparedRequest,
-    RequestSecurityTokenParameters,
-    SecurityTokenServiceFault,
-    TokenRequestError,
-    TrustFaultCode,
     TrustProtocol,
-    TrustProtocolError,
-    build_response,
-    build_trust_fault,
-    prepare_request,
     protocol_for_namespace,
-    read_fault,
-    read_request,
-    read_response,
-    saml_token_reference,
     trust_protocol,
 )
-from wsbind.xmlparse import parse_xml
+from wsbind.trust.psha1 import computed_key, p_sha1
+from wsbind.trust.server import IssuedTokenResponse, build_response, build_trust_fault, read_request
+from wsbind.wss.keys import RawSymmetricSecurityKeyHandle
+from wsbind.wss.tokens import create_xml_security_token
 
 FEB = trust_protocol(TrustVersion.FEBRUARY_2005)
 V13 = trust_protocol(TrustVersion.V1_3)

@@ -41,20 +41,21 @@ from wsbind import (
     UsernameMessageSecurityBinding,
     XmlTokenMessageSecurityBinding,
 )
-from wsbind import namespaces as ns
-from wsbind.errors import InsecureTransport, UnsupportedBinding
-from wsbind.keys import RawSymmetricSecurityKeyHandle
-from wsbind.saml import read_assertion
-from wsbind.saml_issuer import SamlIssuer
-from wsbind.tokens import XmlSecurityToken
-from wsbind.trust import (
+from wsbind.errors import (
+    InsecureTransport,
     SecurityTokenServiceFault,
     TokenRequestError,
     TrustFaultCode,
     TrustProtocolError,
-    build_trust_fault,
-    trust_protocol,
+    UnsupportedBinding,
 )
+from wsbind.saml.assertion import read_assertion
+from wsbind.saml.issuer import SamlIssuer
+from wsbind.soap import namespaces as ns
+from wsbind.trust.protocol import trust_protocol
+from wsbind.trust.server import build_trust_fault
+from wsbind.wss.keys import RawSymmetricSecurityKeyHandle
+from wsbind.wss.tokens import XmlSecurityToken
 from zeep_wsbind.client import secure_client
 from zeep_wsbind.provider import IssuedTokenProvider
 from zeep_wsbind.trust_client import (

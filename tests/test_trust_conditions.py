@@ -33,10 +33,10 @@ from wsbind import (
     SslTransportSecurityBinding,
     TransportFacts,
 )
-from wsbind import namespaces as ns
-from wsbind.saml import SamlAssertion
-from wsbind.soap import check_processing_attributes, read_envelope
-from wsbind.xmlparse import parse_xml
+from wsbind.saml.assertion import SamlAssertion
+from wsbind.soap import namespaces as ns
+from wsbind.soap.envelope import check_processing_attributes, read_envelope
+from wsbind.soap.xmlparse import parse_xml
 
 S2 = f"{{{ns.SAML2}}}"
 CONFIRMATION_DATA = f"{S2}Subject/{S2}SubjectConfirmation/{S2}SubjectConfirmationData"

@@ -45,14 +45,14 @@ from wsbind import (
     SecurityTimestampUsage,
     SslTransportSecurityBinding,
 )
-from wsbind import namespaces as ns
-from wsbind.certs import MIN_RSA_BITS, weak_rsa_bits
-from wsbind.decryption import AssertionDecrypter, DecryptionFailed
 from wsbind.errors import FaultCode, SecurityVerificationError
-from wsbind.proof import ProofKey, ProofKeyUnavailable, read_proof_key
-from wsbind.saml_issuer import SamlIssuer, SamlVersion, encrypt_assertion
-from wsbind.soap import build_fault
+from wsbind.saml.issuer import SamlIssuer, SamlVersion, encrypt_assertion
+from wsbind.soap import namespaces as ns
+from wsbind.soap.envelope import build_fault
 from wsbind.verifier import MessageVerifier, TransportFacts
+from wsbind.wss.proof import ProofKey, ProofKeyUnavailable, read_proof_key
+from wsbind.xmlcrypto.certs import MIN_RSA_BITS, weak_rsa_bits
+from wsbind.xmlcrypto.decrypt import AssertionDecrypter, DecryptionFailed
 
 # The security suite's session fixtures (tests/security/conftest.py), for this module too.
 world = security_fixtures.world

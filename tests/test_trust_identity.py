@@ -35,12 +35,12 @@ from wsbind import (
     SecurityDescription,
     SslTransportSecurityBinding,
 )
-from wsbind import authenticator as authenticator_module
-from wsbind import namespaces as ns
 from wsbind.errors import FaultCode, InvalidSecurityDescription, SecurityVerificationError
-from wsbind.saml import SamlAssertion, SamlFormatError, check_identifier
-from wsbind.saml_issuer import SamlVersion
-from wsbind.token_cache import ValidatedTokenCache
+from wsbind.saml import authenticator as authenticator_module
+from wsbind.saml.assertion import SamlAssertion, SamlFormatError, check_identifier
+from wsbind.saml.issuer import SamlVersion
+from wsbind.saml.token_cache import ValidatedTokenCache
+from wsbind.soap import namespaces as ns
 from wsbind.verifier import MessageVerifier, TransportFacts
 
 S2 = f"{{{ns.SAML2}}}"

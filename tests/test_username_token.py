@@ -13,11 +13,12 @@ from collections.abc import Callable
 import pytest
 from lxml import etree
 
-from wsbind import namespaces as ns
-from wsbind.credentials import StringUsernameCredential
 from wsbind.errors import FaultCode, SecurityVerificationError
-from wsbind.header import security_header
-from wsbind.username_token import (
+from wsbind.model.credentials import StringUsernameCredential
+from wsbind.soap import namespaces as ns
+from wsbind.soap.xmlparse import parse_xml
+from wsbind.wss.header import security_header
+from wsbind.wss.username import (
     PASSWORD_DIGEST,
     PASSWORD_TEXT,
     UsernameTokenClaims,
@@ -26,7 +27,6 @@ from wsbind.username_token import (
     parse_basic_authorization,
     read_username_token,
 )
-from wsbind.xmlparse import parse_xml
 
 SOAP_NAMESPACES = [ns.SOAP11, ns.SOAP12]
 WSSE = ns.WSSE

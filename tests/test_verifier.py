@@ -32,9 +32,9 @@ from wsbind import (
     TransportFacts,
     UnsupportedBinding,
 )
-from wsbind import namespaces as ns
 from wsbind.errors import AnonymousServerWarning
-from wsbind.saml_issuer import HOLDER_OF_KEY_V2, SamlIssuer, SamlVersion, encrypt_assertion
+from wsbind.saml.issuer import HOLDER_OF_KEY_V2, SamlIssuer, SamlVersion, encrypt_assertion
+from wsbind.soap import namespaces as ns
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, 0, tzinfo=dt.timezone.utc)
 MIN = dt.timedelta(minutes=1)

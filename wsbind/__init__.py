@@ -5,9 +5,25 @@ security tokens and key handles, SAML assertions, the WS-Security header and the
 verifier. ``zeep_wsbind`` and ``spyne_wsbind`` adapt it to zeep clients and spyne services.
 """
 
-from .algorithms import SecurityAlgorithmSuite
-from .authenticator import CertSignedSamlAuthenticator, SamlAuthenticator, SamlValidator
-from .bindings import (
+from wsbind.errors import (
+    AnonymousServerWarning,
+    FaultCode,
+    InsecureTransport,
+    InvalidSecurityDescription,
+    InvalidToken,
+    KeyLoadError,
+    MessagePropertyUnavailable,
+    SecurityTokenServiceFault,
+    SecurityVerificationError,
+    TokenFreed,
+    TokenRequestError,
+    TokenUnavailable,
+    TrustProtocolError,
+    UnsupportedBinding,
+    WsBindError,
+)
+from wsbind.model.algorithms import SecurityAlgorithmSuite
+from wsbind.model.bindings import (
     HttpHeaderAuthSecurityBinding,
     KerberosApreqMessageSecurityBinding,
     NamedPipeSspiTransportSecurityBinding,
@@ -19,15 +35,7 @@ from .bindings import (
     UsernameMessageSecurityBinding,
     XmlTokenMessageSecurityBinding,
 )
-from .certs import (
-    CertificateSource,
-    KeySource,
-    load_certificate,
-    load_certificates,
-    load_key_and_certificate,
-    load_private_key,
-)
-from .credentials import (
+from wsbind.model.credentials import (
     CertCredential,
     DefaultWindowsIntegratedAuthCredential,
     OpaqueWindowsIntegratedAuthCredential,
@@ -35,8 +43,8 @@ from .credentials import (
     StringWindowsIntegratedAuthCredential,
     WindowsIntegratedAuthCredential,
 )
-from .description import SecurityDescription
-from .enums import (
+from wsbind.model.description import SecurityDescription
+from wsbind.model.enums import (
     CertFailure,
     ChannelBinding,
     ExtendedProtectionPolicy,
@@ -68,38 +76,31 @@ from .enums import (
     WindowsIntegratedAuthPackage,
     XmlSecurityTokenProperty,
 )
-from .errors import (
-    AnonymousServerWarning,
-    FaultCode,
-    InsecureTransport,
-    InvalidSecurityDescription,
-    InvalidToken,
-    KeyLoadError,
-    MessagePropertyUnavailable,
-    SecurityVerificationError,
-    TokenFreed,
-    TokenUnavailable,
-    UnsupportedBinding,
-    WsBindError,
-)
-from .keys import (
+from wsbind.model.limits import MessageLimits
+from wsbind.outgoing import OutgoingSecurity
+from wsbind.saml.assertion import SamlAssertion
+from wsbind.saml.authenticator import CertSignedSamlAuthenticator, SamlAuthenticator, SamlValidator
+from wsbind.saml.issuer import SamlIssuer, SamlVersion
+from wsbind.saml.replay import ReplayCache, ReplayStore
+from wsbind.saml.token_cache import ValidatedTokenCache
+from wsbind.soap.namespaces import SAML11_TOKEN_TYPE, SAML20_TOKEN_TYPE
+from wsbind.trust.params import RequestSecurityTokenParameters
+from wsbind.verifier import MessageVerifier, TransportFacts, VerifiedMessage
+from wsbind.wss.keys import (
     CapiAsymmetricSecurityKeyHandle,
     NcryptAsymmetricSecurityKeyHandle,
     RawSymmetricSecurityKeyHandle,
     SecurityKeyHandle,
 )
-from .limits import MessageLimits
-from .replay import ReplayCache, ReplayStore
-from .saml import SamlAssertion
-from .token_cache import ValidatedTokenCache
-from .tokens import XmlSecurityToken, XmlTokenSource, create_xml_security_token, free_security_token
-from .trust import (
-    RequestSecurityTokenParameters,
-    SecurityTokenServiceFault,
-    TokenRequestError,
-    TrustProtocolError,
+from wsbind.wss.tokens import XmlSecurityToken, XmlTokenSource, create_xml_security_token, free_security_token
+from wsbind.xmlcrypto.certs import (
+    CertificateSource,
+    KeySource,
+    load_certificate,
+    load_certificates,
+    load_key_and_certificate,
+    load_private_key,
 )
-from .verifier import MessageVerifier, TransportFacts, VerifiedMessage
 
 __all__ = [
     # model
@@ -178,12 +179,17 @@ __all__ = [
     "create_xml_security_token",
     "free_security_token",
     "SamlAssertion",
+    "SamlIssuer",
+    "SamlVersion",
+    "SAML11_TOKEN_TYPE",
+    "SAML20_TOKEN_TYPE",
     # WS-Trust
     "RequestSecurityTokenParameters",
     "SecurityTokenServiceFault",
     "TokenRequestError",
     "TrustProtocolError",
-    # verification
+    # the client's and the server's pipelines
+    "OutgoingSecurity",
     "MessageVerifier",
     "TransportFacts",
     "VerifiedMessage",

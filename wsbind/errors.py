@@ -134,3 +134,70 @@ def not_authenticated(reason: str, detail: str = "") -> SecurityVerificationErro
     undecryptable, wrong proof key): one fault code and text on the wire, so a peer learns
     nothing about which part of a forgery failed; ``reason`` and ``detail`` go to the log."""
     return SecurityVerificationError(FaultCode.FAILED_AUTHENTICATION, reason, detail)
+
+
+# ------------------------------------------------------------------ WS-Trust
+
+
+class TokenRequestError(WsBindError, ValueError):
+    """The token request's properties break a rule (R53-R56) or are unusable; says how to fix it."""
+
+    def __init__(self, rule: str, problem: str, fix: str) -> None:
+        self.rule = rule
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"{rule}: {problem} Fix: {fix}")
+
+
+class TrustProtocolError(WsBindError):
+    """An RST or RSTR is malformed or not what was asked for; ``rule`` is R57/R58 when one applies."""
+
+    def __init__(self, problem: str, rule: str | None = None) -> None:
+        self.rule = rule
+        self.problem = problem
+        super().__init__(f"{rule}: {problem}" if rule else problem)
+
+
+class SecurityTokenServiceFault(WsBindError):
+    """The STS answered with a SOAP fault: ``code`` as received (QName text), ``reason`` its text."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        self.code = code
+        self.reason = reason
+        super().__init__(f"the security token service answered with a fault: {code}: {reason}")
+
+
+class TrustFaultCode(str, Enum):
+    """WS-Trust's fault codes (local names in the wst namespace)."""
+
+    INVALID_REQUEST = "InvalidRequest"
+    FAILED_AUTHENTICATION = "FailedAuthentication"
+    REQUEST_FAILED = "RequestFailed"
+    INVALID_SECURITY_TOKEN = "InvalidSecurityToken"
+    AUTHENTICATION_BAD_ELEMENTS = "AuthenticationBadElements"
+    BAD_REQUEST = "BadRequest"
+    EXPIRED_DATA = "ExpiredData"
+    INVALID_TIME_RANGE = "InvalidTimeRange"
+    INVALID_SCOPE = "InvalidScope"
+    RENEW_NEEDED = "RenewNeeded"
+    UNABLE_TO_RENEW = "UnableToRenew"
+
+    @property
+    def generic_message(self) -> str:
+        """The fault string from WS-Trust's table: what a peer may see, never a detail."""
+        return _TRUST_FAULT_MESSAGES[self]
+
+
+_TRUST_FAULT_MESSAGES = {
+    TrustFaultCode.INVALID_REQUEST: "The request was invalid or malformed",
+    TrustFaultCode.FAILED_AUTHENTICATION: "Authentication failed",
+    TrustFaultCode.REQUEST_FAILED: "The specified request failed",
+    TrustFaultCode.INVALID_SECURITY_TOKEN: "Security token has been revoked",
+    TrustFaultCode.AUTHENTICATION_BAD_ELEMENTS: "Insufficient Digest Elements",
+    TrustFaultCode.BAD_REQUEST: "The specified RequestSecurityToken is not understood",
+    TrustFaultCode.EXPIRED_DATA: "The request data is out-of-date",
+    TrustFaultCode.INVALID_TIME_RANGE: "The requested time range is invalid or unsupported",
+    TrustFaultCode.INVALID_SCOPE: "The request scope is invalid or unsupported",
+    TrustFaultCode.RENEW_NEEDED: "A renewable security token has expired",
+    TrustFaultCode.UNABLE_TO_RENEW: "The requested renewal failed",
+}

@@ -14,17 +14,17 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from . import namespaces as ns
-from .algorithms import SecurityAlgorithmSuite
-from .bindings import (
+from wsbind.errors import InsecureTransport
+from wsbind.model.algorithms import SecurityAlgorithmSuite
+from wsbind.model.bindings import (
     HttpHeaderAuthSecurityBinding,
     SecurityBinding,
     SslTransportSecurityBinding,
     UsernameMessageSecurityBinding,
     XmlTokenMessageSecurityBinding,
 )
-from .description import SecurityDescription
-from .enums import (
+from wsbind.model.description import SecurityDescription
+from wsbind.model.enums import (
     ChannelBinding,
     SecurityAlgorithmId,
     SecurityAlgorithmSuiteName,
@@ -33,13 +33,13 @@ from .enums import (
     SecurityTimestampUsage,
     Side,
 )
-from .errors import InsecureTransport
-from .header import SecurityHeaderTemplate, apply_security_header, soap_namespace
-from .proof import default_proof_algorithms, sign_endorsing
-from .support import require_supported
-from .timeutil import utcnow
-from .tokens import XmlSecurityToken, XmlTokenSource, create_xml_security_token
-from .username_token import build_username_token
+from wsbind.model.support import require_supported
+from wsbind.soap import namespaces as ns
+from wsbind.soap.timeutil import utcnow
+from wsbind.wss.header import SecurityHeaderTemplate, apply_security_header, soap_namespace
+from wsbind.wss.proof import default_proof_algorithms, sign_endorsing
+from wsbind.wss.tokens import XmlSecurityToken, XmlTokenSource, create_xml_security_token
+from wsbind.wss.username import build_username_token
 
 CLIENT_BINDINGS: Sequence[type[SecurityBinding]] = (
     SslTransportSecurityBinding,
@@ -93,6 +93,7 @@ class OutgoingSecurity:
 
     @property
     def has_tokens(self) -> bool:
+        """Whether the description puts any token (fixed or from a source) into requests."""
         return bool(self._tokens or self._sources)
 
     def apply(self, envelope: etree._Element, address: str) -> None:

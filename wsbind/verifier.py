@@ -14,16 +14,20 @@ from typing import Any
 
 from lxml import etree
 
-from . import namespaces as ns
-from .authenticator import AuthenticationContext, is_saml_token
-from .bindings import (
+from wsbind.errors import (
+    FaultCode,
+    InvalidSecurityDescription,
+    MessagePropertyUnavailable,
+    SecurityVerificationError,
+)
+from wsbind.model.bindings import (
     HttpHeaderAuthSecurityBinding,
     SamlMessageSecurityBinding,
     SslTransportSecurityBinding,
     UsernameMessageSecurityBinding,
 )
-from .description import SecurityDescription
-from .enums import (
+from wsbind.model.description import SecurityDescription
+from wsbind.model.enums import (
     ChannelBinding,
     MessageProperty,
     ProtectionLevel,
@@ -32,14 +36,20 @@ from .enums import (
     SecurityTimestampUsage,
     Side,
 )
-from .errors import FaultCode, InvalidSecurityDescription, MessagePropertyUnavailable, SecurityVerificationError
-from .saml import SamlAssertion
-from .soap import Envelope, check_processing_attributes, read_envelope
-from .support import require_supported
-from .timestamp import CheckedTimestamp, check_timestamp
-from .timeutil import utcnow
-from .username_token import UsernameTokenClaims, check_password, parse_basic_authorization, read_username_token
-from .xmlparse import XmlRejected, parse_xml
+from wsbind.model.support import require_supported
+from wsbind.saml.assertion import SamlAssertion
+from wsbind.saml.authenticator import AuthenticationContext, is_saml_token
+from wsbind.soap import namespaces as ns
+from wsbind.soap.envelope import Envelope, check_processing_attributes, read_envelope
+from wsbind.soap.timeutil import utcnow
+from wsbind.soap.xmlparse import XmlRejected, parse_xml
+from wsbind.wss.timestamp import CheckedTimestamp, check_timestamp
+from wsbind.wss.username import (
+    UsernameTokenClaims,
+    check_password,
+    parse_basic_authorization,
+    read_username_token,
+)
 
 SERVER_BINDINGS = (
     SslTransportSecurityBinding,

@@ -8,11 +8,11 @@ import zeep
 from zeep.proxy import AsyncOperationProxy, AsyncServiceProxy
 from zeep.transports import AsyncTransport, Transport
 
-from wsbind.bindings import HttpHeaderAuthSecurityBinding, SslTransportSecurityBinding
-from wsbind.credentials import StringWindowsIntegratedAuthCredential
-from wsbind.description import SecurityDescription
-from wsbind.enums import HttpHeaderAuthScheme, SecurityBindingProperty
 from wsbind.errors import UnsupportedBinding
+from wsbind.model.bindings import HttpHeaderAuthSecurityBinding, SslTransportSecurityBinding
+from wsbind.model.credentials import StringWindowsIntegratedAuthCredential
+from wsbind.model.description import SecurityDescription
+from wsbind.model.enums import HttpHeaderAuthScheme, SecurityBindingProperty
 
 from .plugin import SecurityPlugin
 from .tls import Verify, tls_context, tls_session

@@ -9,9 +9,9 @@ from typing import Any
 from lxml import etree
 from zeep import Plugin
 
-from wsbind.description import SecurityDescription
+from wsbind.model.description import SecurityDescription
 from wsbind.outgoing import CLIENT_BINDINGS, OutgoingSecurity
-from wsbind.timeutil import utcnow
+from wsbind.soap.timeutil import utcnow
 
 __all__ = ["CLIENT_BINDINGS", "SecurityPlugin"]
 

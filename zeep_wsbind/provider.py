@@ -3,7 +3,7 @@
 A client that calls a service many times must not ask the STS every time, nor present a token
 that is about to expire. The provider keeps the token the STS issued for each ``applies_to``,
 hands out copies, and asks again once ``renew_at`` of the token's lifetime has passed. It is an
-:class:`wsbind.tokens.XmlTokenSource`, so an XmlTokenMessageSecurityBinding can hold it instead
+:class:`wsbind.XmlTokenSource`, so an XmlTokenMessageSecurityBinding can hold it instead
 of a fixed token.
 """
 
@@ -19,10 +19,10 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Unpack
 
-from wsbind.enums import SecurityKeyType
 from wsbind.errors import TokenUnavailable, WsBindError
-from wsbind.timeutil import utcnow
-from wsbind.tokens import XmlSecurityToken
+from wsbind.model.enums import SecurityKeyType
+from wsbind.soap.timeutil import utcnow
+from wsbind.wss.tokens import XmlSecurityToken
 
 from .trust_client import TrustChannel, _OtherProperties, arequest_security_token, request_security_token
 

@@ -21,10 +21,10 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from requests.adapters import HTTPAdapter
 
-from wsbind.bindings import SslTransportSecurityBinding
-from wsbind.credentials import CertCredential
-from wsbind.enums import CertFailure, SecureProtocol, SecurityBindingProperty
 from wsbind.errors import KeyLoadError, UnsupportedBinding
+from wsbind.model.bindings import SslTransportSecurityBinding
+from wsbind.model.credentials import CertCredential
+from wsbind.model.enums import CertFailure, SecureProtocol, SecurityBindingProperty
 
 Verify = bool | str | os.PathLike[str] | ssl.SSLContext
 """``True``: certifi's CA bundle; a path: only the CAs in that PEM file; an ``ssl.SSLContext``: as

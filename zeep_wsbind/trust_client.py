@@ -2,7 +2,7 @@
 
 A :class:`TrustChannel` is WWSAPI's channel to the STS: it has a state (CREATED, OPEN, FAULTED,
 CLOSED), and a token can be requested only while it is OPEN (R52). The request and the answer are
-built and read by :mod:`wsbind.trust`; the message security (UsernameToken, Timestamp) comes from
+built and read by :mod:`wsbind.trust.client`; the message security (UsernameToken, Timestamp) comes from
 :class:`wsbind.outgoing.OutgoingSecurity`; this module only moves bytes, once with requests and once
 with httpx, and both paths share every step that is not I/O.
 """
@@ -21,10 +21,10 @@ from typing import Any, Literal, TypedDict, Unpack
 import requests
 from lxml import etree
 
-from wsbind import namespaces as ns
-from wsbind.bindings import SslTransportSecurityBinding
-from wsbind.description import SecurityDescription
-from wsbind.enums import (
+from wsbind.errors import SecurityVerificationError, TrustProtocolError, WsBindError
+from wsbind.model.bindings import SslTransportSecurityBinding
+from wsbind.model.description import SecurityDescription
+from wsbind.model.enums import (
     RequestSecurityTokenAction,
     SecureConversationVersion,
     SecurityBearerKeyTypeVersion,
@@ -32,19 +32,13 @@ from wsbind.enums import (
     SecurityKeyType,
     TrustVersion,
 )
-from wsbind.errors import SecurityVerificationError, WsBindError
 from wsbind.outgoing import OutgoingSecurity
-from wsbind.soap import SOAP_CONTENT_TYPES, build_envelope, read_envelope
-from wsbind.tokens import XmlSecurityToken
-from wsbind.trust import (
-    PreparedRequest,
-    RequestSecurityTokenParameters,
-    TrustProtocolError,
-    prepare_request,
-    read_fault,
-    read_response,
-)
-from wsbind.xmlparse import ParseLimits, XmlRejected, parse_xml
+from wsbind.soap import namespaces as ns
+from wsbind.soap.envelope import SOAP_CONTENT_TYPES, build_envelope, read_envelope
+from wsbind.soap.xmlparse import ParseLimits, XmlRejected, parse_xml
+from wsbind.trust.client import PreparedRequest, prepare_request, read_fault, read_response
+from wsbind.trust.params import RequestSecurityTokenParameters
+from wsbind.wss.tokens import XmlSecurityToken
 
 from .client import _basic_auth
 from .tls import Verify, tls_context, tls_session
@@ -379,7 +373,7 @@ def request_security_token(
 ) -> XmlSecurityToken:
     """Send one RST on an OPEN channel and return the issued token (WsRequestSecurityToken).
 
-    The keyword arguments are the fields of :class:`wsbind.trust.RequestSecurityTokenParameters`.
+    The keyword arguments are the fields of :class:`wsbind.RequestSecurityTokenParameters`.
     Raises ChannelStateError (R52), TokenRequestError (R53-R56), SecurityTokenServiceFault (the STS
     said no; the channel stays OPEN), TrustProtocolError or TrustChannelError (channel FAULTED).
     The caller owns the token: free it with free_security_token when done.

@@ -25,9 +25,16 @@ from security.attacks_semantics import (
     edited_assertion,
 )
 from security.harness import TO_ADDRESS, Attack, Build, World, find, inert, on_tree, refused, security_of
-from wsbind import namespaces as ns
 from wsbind.errors import FaultCode
-from wsbind.saml_issuer import BEARER_V1, BEARER_V2, HOLDER_OF_KEY_V1, HOLDER_OF_KEY_V2, SamlVersion, encrypt_assertion
+from wsbind.saml.issuer import (
+    BEARER_V1,
+    BEARER_V2,
+    HOLDER_OF_KEY_V1,
+    HOLDER_OF_KEY_V2,
+    SamlVersion,
+    encrypt_assertion,
+)
+from wsbind.soap import namespaces as ns
 
 Change = Callable[[etree._Element, World], None]
 

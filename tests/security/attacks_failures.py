@@ -55,11 +55,11 @@ from wsbind import (
     NcryptAsymmetricSecurityKeyHandle,
     RawSymmetricSecurityKeyHandle,
 )
-from wsbind import namespaces as ns
-from wsbind.decryption import AssertionDecrypter
 from wsbind.errors import FaultCode
-from wsbind.proof import encrypted_key_info
-from wsbind.saml_issuer import HOLDER_OF_KEY_V1, HOLDER_OF_KEY_V2, SamlIssuer, SamlVersion, encrypt_assertion
+from wsbind.saml.issuer import HOLDER_OF_KEY_V1, HOLDER_OF_KEY_V2, SamlIssuer, SamlVersion, encrypt_assertion
+from wsbind.soap import namespaces as ns
+from wsbind.wss.proof import encrypted_key_info
+from wsbind.xmlcrypto.decrypt import AssertionDecrypter
 
 # -- sources ----------------------------------------------------------------------------------
 

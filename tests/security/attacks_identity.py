@@ -40,9 +40,9 @@ from security.harness import (
     issue_settings,
     refused,
 )
-from wsbind import namespaces as ns
 from wsbind.errors import FaultCode
-from wsbind.saml_issuer import SamlIssuer, SamlVersion, encrypt_assertion
+from wsbind.saml.issuer import SamlIssuer, SamlVersion, encrypt_assertion
+from wsbind.soap import namespaces as ns
 
 S2 = f"{{{ns.SAML2}}}"
 S1 = f"{{{ns.SAML1}}}"

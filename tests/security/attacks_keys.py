@@ -23,9 +23,9 @@ from lxml import etree
 from samples.pki import Identity
 from security.attacks_wrapping import forge, id_attribute, proof_of, signature_of, timestamp_of, to_of
 from security.harness import Attack, Build, World, assertion_of, on_tree, refused
-from wsbind import namespaces as ns
 from wsbind.errors import FaultCode
-from wsbind.saml_issuer import HOLDER_OF_KEY_V2, SamlVersion
+from wsbind.saml.issuer import HOLDER_OF_KEY_V2, SamlVersion
+from wsbind.soap import namespaces as ns
 
 if TYPE_CHECKING:
     from xmlsec.constants import __Transform as Transform

@@ -29,9 +29,8 @@ from security.harness import (
     refused,
     security_of,
 )
-from wsbind import namespaces as ns
 from wsbind.errors import FaultCode
-from wsbind.saml_issuer import (
+from wsbind.saml.issuer import (
     BEARER_V1,
     BEARER_V2,
     HOLDER_OF_KEY_V1,
@@ -39,6 +38,7 @@ from wsbind.saml_issuer import (
     SamlVersion,
     encrypt_assertion,
 )
+from wsbind.soap import namespaces as ns
 
 SAML_CORE = "SAML 2.0 Core (OASIS, 2005)"
 SAML_CORE_CONDITIONS = f"{SAML_CORE} 2.5.1 Conditions (2.5.1.1 processing rules, 2.5.1.2 NotBefore, NotOnOrAfter)"

@@ -28,9 +28,9 @@ from security.harness import (
     refused,
     security_of,
 )
-from wsbind import namespaces as ns
 from wsbind.errors import FaultCode
-from wsbind.timestamp import build_timestamp
+from wsbind.soap import namespaces as ns
+from wsbind.wss.timestamp import build_timestamp
 
 SOMOROVSKY_2012 = "Somorovsky et al., On Breaking SAML: Be Whoever You Want to Be, USENIX Security 2012"
 MCINTOSH_2005 = "McIntosh & Austel, XML Signature Element Wrapping Attacks and Countermeasures, ACM SWS 2005"

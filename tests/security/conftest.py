@@ -12,7 +12,7 @@ from support import make_app
 from samples.server import serve
 from security.harness import NOW, SERVERS, HttpService, World, capturing_logs, make_world
 from spyne_wsbind import SecurityHandler
-from wsbind import namespaces as ns
+from wsbind.soap import namespaces as ns
 
 
 @pytest.fixture(scope="session")

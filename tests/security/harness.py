@@ -31,15 +31,15 @@ from wsbind import (
     XmlTokenMessageSecurityBinding,
     create_xml_security_token,
 )
-from wsbind import namespaces as ns
 from wsbind.errors import FaultCode, SecurityVerificationError
-from wsbind.header import apply_security_header
-from wsbind.keys import SecurityKeyHandle
 from wsbind.outgoing import OutgoingSecurity
-from wsbind.saml_issuer import HOLDER_OF_KEY_V2, SamlIssuer, SamlVersion, encrypt_assertion
-from wsbind.soap import build_fault
-from wsbind.trust import saml_token_reference
+from wsbind.saml.issuer import HOLDER_OF_KEY_V2, SamlIssuer, SamlVersion, encrypt_assertion
+from wsbind.soap import namespaces as ns
+from wsbind.soap.envelope import build_fault
+from wsbind.trust.client import saml_token_reference
 from wsbind.verifier import MessageVerifier, TransportFacts
+from wsbind.wss.header import apply_security_header
+from wsbind.wss.keys import SecurityKeyHandle
 
 NOW = datetime(2026, 5, 1, 12, 0, 0, tzinfo=timezone.utc)
 ISSUER_NAME = "https://sts.example.test"

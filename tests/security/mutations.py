@@ -35,8 +35,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from security.harness import AUDIENCE, BASES, ISSUER_NAME, NSMAP, World
-from wsbind import namespaces as ns
-from wsbind.saml import SamlAssertion
+from wsbind.saml.assertion import SamlAssertion
+from wsbind.soap import namespaces as ns
 
 # -- the parameter spaces ---------------------------------------------------------------------
 
@@ -788,7 +788,7 @@ def plaintext_assertion(world: World) -> bytes:
     """The signed assertion inside the "encrypted" baseline (decrypted with the relying party's key)."""
     encrypted = world.baseline("encrypted")
     if encrypted not in _PLAINTEXTS:
-        from wsbind.decryption import AssertionDecrypter
+        from wsbind.xmlcrypto.decrypt import AssertionDecrypter
 
         token = etree.fromstring(encrypted).xpath("//wsse:Security/*[2]", namespaces=NSMAP)
         assert isinstance(token, list) and isinstance(token[0], etree._Element)

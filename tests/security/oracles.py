@@ -22,7 +22,7 @@ from lxml import etree
 from signxml import XMLVerifier
 
 from security.harness import ISSUER_NAME, PARTNER_NAME, World
-from wsbind import namespaces as ns
+from wsbind.soap import namespaces as ns
 
 _ASSERTIONS = (f"{{{ns.SAML2}}}Assertion", f"{{{ns.SAML1}}}Assertion")
 _ENCRYPTED = (f"{{{ns.SAML2}}}EncryptedAssertion", f"{{{ns.XENC}}}EncryptedData")

@@ -29,11 +29,11 @@ from security import oracles
 from security.catalogue import ALL
 from security.harness import BASES, World
 from security.mutations import apply_mutation, random_mutation
-from wsbind import namespaces as ns
 from wsbind.errors import SecurityVerificationError
-from wsbind.fastsig import OutsideFastPath
-from wsbind.saml import SamlFormatError, assertion_id
-from wsbind.signature import TrustedIssuers, verify_signature
+from wsbind.saml.assertion import SamlFormatError, assertion_id
+from wsbind.soap import namespaces as ns
+from wsbind.xmlcrypto._fast import OutsideFastPath
+from wsbind.xmlcrypto.verify import TrustedIssuers, verify_signature
 
 _DS = f"{{{ns.DS}}}"
 Verdict = tuple[Any, ...]

@@ -22,7 +22,7 @@ from lxml import etree
 
 from security.harness import BASES, IDENTITY, NOW, World, find, make_world, run_verifier
 from security.mutations import Authenticated
-from wsbind import namespaces as ns
+from wsbind.soap import namespaces as ns
 from wsbind.verifier import MessageVerifier, TransportFacts
 
 CORPUS = Path(__file__).parent / "fuzz_corpus"

@@ -17,11 +17,11 @@ from support import post
 
 from security.harness import NOW, SUBJECT, World, assertion_of, find, run_verifier
 from wsbind import SamlMessageSecurityBinding, SecurityDescription, SslTransportSecurityBinding
-from wsbind import namespaces as ns
-from wsbind.authenticator import AuthenticationContext, SamlAuthenticator
 from wsbind.errors import FaultCode, SecurityVerificationError, loggable
-from wsbind.saml import SamlAssertion
-from wsbind.soap import build_fault
+from wsbind.saml.assertion import SamlAssertion
+from wsbind.saml.authenticator import AuthenticationContext, SamlAuthenticator
+from wsbind.soap import namespaces as ns
+from wsbind.soap.envelope import build_fault
 
 SECRET = "internal-state-that-must-not-leak"
 

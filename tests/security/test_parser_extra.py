@@ -31,10 +31,10 @@ from security.harness import (
     expect_outcome,
     run_verifier,
 )
-from wsbind import namespaces as ns
-from wsbind.decryption import AES128_CBC, AES128_GCM, AES256_CBC, AES256_GCM
 from wsbind.errors import SecurityVerificationError
+from wsbind.soap import namespaces as ns
 from wsbind.verifier import MessageVerifier, TransportFacts
+from wsbind.xmlcrypto.decrypt import AES128_CBC, AES128_GCM, AES256_CBC, AES256_GCM
 
 FETCHING = [
     "parser-xxe-loopback-http",

@@ -35,7 +35,7 @@ from security.harness import BASES, IDENTITY, NOW, HttpService, Outcome, World, 
 from security.mutations import Authenticated, apply_mutation, c14n, mutations
 from wsbind import SecurityDescription
 from wsbind.errors import SecurityVerificationError
-from wsbind.saml import SamlAssertion
+from wsbind.saml.assertion import SamlAssertion
 from wsbind.verifier import MessageVerifier, TransportFacts
 
 EXAMPLES_PER_BASE = 1000

@@ -37,11 +37,14 @@ from wsbind import (
     TrustVersion,
     UsernameMessageSecurityBinding,
 )
-from wsbind import namespaces as ns
+from wsbind.errors import TrustFaultCode
 from wsbind.outgoing import OutgoingSecurity
-from wsbind.soap import build_envelope
-from wsbind.trust import RequestSecurityTokenParameters, TrustFaultCode, build_trust_fault, prepare_request
-from wsbind.xmlparse import parse_xml
+from wsbind.soap import namespaces as ns
+from wsbind.soap.envelope import build_envelope
+from wsbind.soap.xmlparse import parse_xml
+from wsbind.trust.client import prepare_request
+from wsbind.trust.params import RequestSecurityTokenParameters
+from wsbind.trust.server import build_trust_fault
 
 PASSWORD = "correct-horse-battery"
 WST13 = "http://docs.oasis-open.org/ws-sx/ws-trust/200512"

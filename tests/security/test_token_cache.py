@@ -26,12 +26,12 @@ from wsbind import (
     SslTransportSecurityBinding,
     ValidatedTokenCache,
 )
-from wsbind import namespaces as ns
 from wsbind.errors import SecurityVerificationError
-from wsbind.header import apply_security_header
-from wsbind.saml_issuer import SamlVersion, encrypt_assertion
-from wsbind.tokens import create_xml_security_token
+from wsbind.saml.issuer import SamlVersion, encrypt_assertion
+from wsbind.soap import namespaces as ns
 from wsbind.verifier import MessageVerifier, TransportFacts
+from wsbind.wss.header import apply_security_header
+from wsbind.wss.tokens import create_xml_security_token
 
 HTTPS = TransportFacts(is_https=True, charset="utf-8")
 
@@ -87,7 +87,7 @@ def test_a_repeated_token_is_a_hit_with_the_same_assertion(world: World, base: s
 
 
 def test_a_hit_skips_the_signature_work(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    from wsbind import authenticator as module
+    from wsbind.saml import authenticator as module
 
     calls = []
     real = module.verify_signature
@@ -199,7 +199,7 @@ def test_a_shared_cache_never_lends_trust_to_another_authenticator(world: World)
 
 
 def test_an_encrypted_token_is_not_decrypted_again(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    from wsbind.decryption import AssertionDecrypter
+    from wsbind.xmlcrypto.decrypt import AssertionDecrypter
 
     calls = []
     real = AssertionDecrypter.decrypt

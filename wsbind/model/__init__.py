@@ -1,0 +1,1 @@
+"""The WWSAPI security-binding model: enums, bindings, credentials, descriptions, limits, algorithm suites, rules."""

@@ -1,0 +1,1 @@
+"""SOAP plumbing: the hardened parser, namespaces, xs:dateTime, envelopes and faults."""

@@ -1,0 +1,1 @@
+"""WS-Security header pieces: tokens, key handles, the header, Timestamp, UsernameToken, proof of possession."""

@@ -1,0 +1,272 @@
+"""Decrypt encrypted SAML assertions on the server, without becoming an oracle.
+
+The structure is checked against a short allow-list before any key is touched; the crypto runs
+in python-xmlsec on a private copy whose KeyInfo we rebuild (so nothing in the message chooses a
+key or makes xmlsec fetch anything); the plaintext goes through the same hardened parser as the
+request. Every failure, whatever its cause, is the same ``DecryptionFailed("decryption failed")``:
+a peer that can tell a bad padding from a bad key transport from bad XML has an oracle.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import logging
+
+import xmlsec
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from lxml import etree
+
+from wsbind.errors import WsBindError
+from wsbind.soap import namespaces as ns
+from wsbind.soap.namespaces import (
+    AES128_CBC,
+    AES128_GCM,
+    AES192_CBC,
+    AES192_GCM,
+    AES256_CBC,
+    AES256_GCM,
+    ELEMENT_TYPE,
+    RSA_1_5,
+    RSA_OAEP,
+    RSA_OAEP_MGF1P,
+)
+from wsbind.soap.xmlparse import DEFAULT_LIMITS, ParseLimits, parse_xml
+
+__all__ = [
+    "DecryptionFailed",
+    "AssertionDecrypter",
+    "ALLOWED_DATA_ALGORITHMS",
+    "ALLOWED_KEY_TRANSPORT",
+    "AES128_CBC",
+    "AES192_CBC",
+    "AES256_CBC",
+    "AES128_GCM",
+    "AES192_GCM",
+    "AES256_GCM",
+    "RSA_OAEP_MGF1P",
+    "RSA_OAEP",
+    "RSA_1_5",
+    "ELEMENT_TYPE",
+]
+
+
+ALLOWED_DATA_ALGORITHMS = frozenset(
+    {AES128_CBC, AES192_CBC, AES256_CBC, AES128_GCM, AES192_GCM, AES256_GCM}
+)
+GCM_DATA_ALGORITHMS = frozenset({AES128_GCM, AES192_GCM, AES256_GCM})
+"""What ``allow_cbc=False`` leaves: CBC without a MAC is what makes padding oracles possible."""
+ALLOWED_KEY_TRANSPORT = frozenset({RSA_OAEP_MGF1P, RSA_OAEP})
+
+_MESSAGE = "decryption failed"
+_log = logging.getLogger("wsbind.decryption")
+
+_X = f"{{{ns.XENC}}}"
+_ENCRYPTED_ASSERTION = f"{{{ns.SAML2}}}EncryptedAssertion"
+_ENCRYPTED_DATA = f"{_X}EncryptedData"
+_ENCRYPTED_KEY = f"{_X}EncryptedKey"
+_ENCRYPTION_METHOD = f"{_X}EncryptionMethod"
+_CIPHER_DATA = f"{_X}CipherData"
+_CIPHER_VALUE = f"{_X}CipherValue"
+_CIPHER_REFERENCE = f"{_X}CipherReference"
+_KEY_INFO = f"{{{ns.DS}}}KeyInfo"
+_RETRIEVAL_METHOD = f"{{{ns.DS}}}RetrievalMethod"
+_SAML1_ASSERTION = f"{{{ns.SAML1}}}Assertion"
+_SAML2_ASSERTION = f"{{{ns.SAML2}}}Assertion"
+_PLAINTEXTS = {
+    _ENCRYPTED_ASSERTION: (_SAML2_ASSERTION,),
+    f"{{{ns.SAML2}}}EncryptedID": (f"{{{ns.SAML2}}}NameID",),
+}
+"""The SAML wrappers of an EncryptedData, and what each may decrypt to (a bare EncryptedData
+is an encrypted SAML 1.1 or 2.0 assertion)."""
+
+# Children an EncryptedData or EncryptedKey may have (xenc schema); each at most once.
+_DATA_CHILDREN = frozenset(
+    {_ENCRYPTION_METHOD, _KEY_INFO, _CIPHER_DATA, f"{_X}EncryptionProperties"}
+)
+_KEY_CHILDREN = _DATA_CHILDREN | {f"{_X}ReferenceList", f"{_X}CarriedKeyName"}
+_MGF1_SHA1 = ns.XENC11 + "mgf1sha1"
+_OAEP_HASHES: dict[str, type[hashes.HashAlgorithm]] = {ns.SHA1: hashes.SHA1, ns.SHA256: hashes.SHA256}
+_OAEP_MGFS: dict[str, type[hashes.HashAlgorithm]] = {_MGF1_SHA1: hashes.SHA1, ns.XENC11 + "mgf1sha256": hashes.SHA256}
+
+
+class DecryptionFailed(WsBindError):
+    """An encrypted assertion could not be decrypted; deliberately says nothing more."""
+
+
+class _Reject(Exception):
+    """Internal: a structural or content check failed (the text is for the debug log)."""
+
+
+def _elements(parent: etree._Element) -> list[etree._Element]:
+    """Element children only: comments and processing instructions carry no meaning here."""
+    return [child for child in parent if isinstance(child.tag, str)]
+
+
+def _check_children(element: etree._Element, allowed: frozenset[str]) -> None:
+    seen: set[str] = set()
+    for child in _elements(element):
+        tag = str(child.tag)
+        if tag not in allowed or tag in seen:
+            raise _Reject(f"unexpected or repeated {tag} in {element.tag}")
+        seen.add(tag)
+
+
+def _algorithm(element: etree._Element, allowed: frozenset[str], what: str) -> None:
+    methods = element.findall(_ENCRYPTION_METHOD)
+    if len(methods) != 1 or methods[0].get("Algorithm") not in allowed:
+        raise _Reject(f"{what} algorithm missing or not allowed")
+
+
+def _check_cipher_data(element: etree._Element, what: str) -> None:
+    cipher_data = element.findall(_CIPHER_DATA)
+    if len(cipher_data) != 1:
+        raise _Reject(f"{what} needs exactly one CipherData")
+    children = _elements(cipher_data[0])
+    if len(children) != 1 or children[0].tag != _CIPHER_VALUE:
+        raise _Reject(f"{what} CipherData must hold exactly one CipherValue")
+
+
+class AssertionDecrypter:
+    """Decrypts EncryptedAssertion / EncryptedData with one RSA private key, loaded once."""
+
+    def __init__(self, private_key: rsa.RSAPrivateKey, *, allow_cbc: bool = True) -> None:
+        """``allow_cbc=False`` refuses AES-CBC data encryption (only AES-GCM is then accepted)."""
+        if not isinstance(private_key, rsa.RSAPrivateKey):
+            raise TypeError("key transport is RSA-OAEP: an RSA private key is needed")
+        pem = private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        self._private_key = private_key
+        self._data_algorithms = ALLOWED_DATA_ALGORITHMS if allow_cbc else GCM_DATA_ALGORITHMS
+        key = xmlsec.Key.from_memory(pem, xmlsec.constants.KeyDataFormatPem)
+        # Built once: creating a KeysManager loads the system CA store (~15 ms). Sharing it
+        # across threads is safe: decryption only reads it and gets its own copy of the key.
+        self._manager = xmlsec.KeysManager()
+        self._manager.add_key(key)
+
+    def decrypt(
+        self, encrypted: etree._Element, limits: ParseLimits = DEFAULT_LIMITS
+    ) -> etree._Element:
+        """Return the decrypted assertion (or, for a saml2:EncryptedID, the NameID) as a standalone
+        root; the input is left untouched."""
+        try:
+            return self._decrypt(encrypted, limits)
+        except Exception as exc:
+            # Logged here, raised outside the handler so no context exception rides along.
+            _log.debug("decryption failed: %s: %s", type(exc).__name__, exc)
+        raise DecryptionFailed(_MESSAGE)
+
+    def unwrap_key(self, encrypted_key: etree._Element) -> bytes:
+        """Decrypt a standalone xenc:EncryptedKey (a holder-of-key proof key) with RSA-OAEP.
+
+        Any KeyInfo inside it is ignored: there is one private key, and nothing in the message
+        may choose another. Failures are as uniform as for assertions.
+        """
+        try:
+            return self._unwrap(encrypted_key)
+        except Exception as exc:
+            _log.debug("key unwrap failed: %s: %s", type(exc).__name__, exc)
+        raise DecryptionFailed(_MESSAGE)
+
+    def _unwrap(self, key: etree._Element) -> bytes:
+        if key.tag != _ENCRYPTED_KEY or any(True for _ in key.iter(_RETRIEVAL_METHOD, _CIPHER_REFERENCE)):
+            raise _Reject("not a self-contained EncryptedKey")
+        _check_children(key, _KEY_CHILDREN)
+        _algorithm(key, ALLOWED_KEY_TRANSPORT, "key transport")
+        _check_cipher_data(key, "EncryptedKey")
+        method = key.find(_ENCRYPTION_METHOD)
+        assert method is not None
+        digests = [d.get("Algorithm", "") for d in method if d.tag == f"{{{ns.DS}}}DigestMethod"]
+        mgfs = [m.get("Algorithm", "") for m in method if m.tag == f"{{{ns.XENC11}}}MGF"]
+        if len(digests) > 1 or len(mgfs) > 1 or len(_elements(method)) != len(digests) + len(mgfs):
+            raise _Reject("unexpected EncryptionMethod content")
+        digest = _OAEP_HASHES.get(digests[0] if digests else ns.SHA1)
+        mgf = _OAEP_MGFS.get(mgfs[0] if mgfs else _MGF1_SHA1)
+        if digest is None or mgf is None or (mgfs and method.get("Algorithm") != RSA_OAEP):
+            raise _Reject("OAEP parameters not allowed")
+        cipher_value = key.findtext(f"{_CIPHER_DATA}/{_CIPHER_VALUE}") or ""
+        ciphertext = base64.b64decode("".join(cipher_value.split()), validate=True)
+        return self._private_key.decrypt(ciphertext, padding.OAEP(padding.MGF1(mgf()), digest(), None))
+
+    def _decrypt(self, encrypted: etree._Element, limits: ParseLimits) -> etree._Element:
+        data, key = self._check_structure(encrypted)
+        plaintext = self._run_xmlsec(data, key)
+        root = parse_xml(plaintext, limits)
+        if root.getprevious() is not None or root.getnext() is not None:
+            raise _Reject("plaintext holds more than the assertion element")
+        expected = _PLAINTEXTS.get(encrypted.tag, (_SAML1_ASSERTION, _SAML2_ASSERTION))
+        if root.tag not in expected:
+            raise _Reject(f"plaintext is {root.tag}, not {' or '.join(expected)}")
+        return root
+
+    def _check_structure(
+        self,
+        encrypted: etree._Element,
+    ) -> tuple[etree._Element, etree._Element]:
+        """Everything that can be refused without crypto; returns (EncryptedData, EncryptedKey)."""
+        if not isinstance(encrypted, etree._Element):
+            raise _Reject("not an element")
+        if encrypted.tag in _PLAINTEXTS:
+            children = _elements(encrypted)
+            datas = [c for c in children if c.tag == _ENCRYPTED_DATA]
+            others = [c for c in children if c.tag not in (_ENCRYPTED_DATA, _ENCRYPTED_KEY)]
+            if len(datas) != 1 or others:
+                raise _Reject(f"{encrypted.tag} must hold one EncryptedData and EncryptedKeys")
+            data = datas[0]
+        elif encrypted.tag == _ENCRYPTED_DATA:
+            data = encrypted
+        else:
+            raise _Reject(f"{encrypted.tag} is not EncryptedAssertion, EncryptedID or EncryptedData")
+
+        if any(True for _ in encrypted.iter(_RETRIEVAL_METHOD, _CIPHER_REFERENCE)):
+            raise _Reject("RetrievalMethod or CipherReference present")
+        if data.get("Type", ELEMENT_TYPE) != ELEMENT_TYPE:
+            raise _Reject("EncryptedData Type is not Element")
+        _check_children(data, _DATA_CHILDREN)
+        _algorithm(data, self._data_algorithms, "data")
+        _check_cipher_data(data, "EncryptedData")
+
+        keys = list(encrypted.iter(_ENCRYPTED_KEY))
+        if len(keys) != 1:
+            raise _Reject(f"{len(keys)} EncryptedKey elements, need exactly one")
+        key = keys[0]
+        holder = key.getparent()
+        in_key_info = holder is not None and holder.tag == _KEY_INFO and holder.getparent() is data
+        beside = holder is encrypted and encrypted is not data
+        if not (in_key_info or beside):
+            raise _Reject("EncryptedKey is neither in EncryptedData/KeyInfo nor beside it")
+        _check_children(key, _KEY_CHILDREN)
+        _algorithm(key, ALLOWED_KEY_TRANSPORT, "key transport")
+        _check_cipher_data(key, "EncryptedKey")
+        return data, key
+
+    def _run_xmlsec(self, data: etree._Element, key: etree._Element) -> bytes:
+        """Decrypt a rebuilt copy: KeyInfo holds only the EncryptedKey, which holds no KeyInfo.
+
+        Without a Type attribute xmlsec returns the plaintext bytes instead of parsing them
+        into the tree itself (with its own parser, not ours).
+        """
+        work = copy.deepcopy(data)
+        if "Type" in work.attrib:
+            del work.attrib["Type"]
+        for old in work.findall(_KEY_INFO):
+            work.remove(old)
+        key_copy = copy.deepcopy(key)
+        for old in key_copy.findall(_KEY_INFO):
+            key_copy.remove(old)
+        key_info = etree.Element(_KEY_INFO)
+        key_info.append(key_copy)
+        method = work.find(_ENCRYPTION_METHOD)
+        if method is None:
+            raise _Reject("EncryptionMethod vanished from the copy")
+        method.addnext(key_info)  # schema order: EncryptionMethod, KeyInfo, CipherData
+
+        context = xmlsec.EncryptionContext(self._manager)
+        result: object = context.decrypt(work)
+        if not isinstance(result, bytes):
+            raise _Reject("xmlsec did not return bytes")
+        return result
