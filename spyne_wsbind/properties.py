@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from spyne_wsbind.handler import verified_message
 from wsbind.errors import MessagePropertyUnavailable
 from wsbind.model.enums import MessageProperty
-
-from .handler import verified_message
 
 
 def get_message_property(ctx: Any, prop: MessageProperty) -> Any:

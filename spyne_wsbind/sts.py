@@ -31,6 +31,8 @@ from spyne import AnyXml, Application, ServiceBase, rpc
 from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11, Soap12
 
+from spyne_wsbind.handler import SecuredWsgiApplication, SecurityHandler, request_context, verified_message
+from spyne_wsbind.properties import get_message_property
 from wsbind.errors import FaultCode, TrustFaultCode, TrustProtocolError, loggable
 from wsbind.model.bindings import HttpHeaderAuthSecurityBinding, UsernameMessageSecurityBinding
 from wsbind.model.description import SecurityDescription
@@ -59,9 +61,6 @@ from wsbind.trust.server import (
 )
 from wsbind.wss.proof import encrypted_key_info
 from wsbind.xmlcrypto.certs import CertificateSource, load_certificate
-
-from .handler import SecuredWsgiApplication, SecurityHandler, request_context, verified_message
-from .properties import get_message_property
 
 __all__ = ["SecurityTokenService", "ClaimsCallback", "SAML_TOKEN_TYPES"]
 

@@ -1,10 +1,10 @@
 """zeep adapter: attach WS-Security tokens (issued SAML above all) to outgoing requests,
 and obtain them from a security token service with WS-Trust."""
 
-from .client import SecureAsyncClient, secure_async_client, secure_client
-from .plugin import SecurityPlugin
-from .provider import IssuedTokenProvider
-from .trust_client import (
+from zeep_wsbind.client import SecureAsyncClient, secure_async_client, secure_client
+from zeep_wsbind.plugin import SecurityPlugin
+from zeep_wsbind.provider import IssuedTokenProvider
+from zeep_wsbind.trust_client import (
     ChannelState,
     ChannelStateError,
     TrustChannel,

@@ -13,9 +13,8 @@ from wsbind.model.bindings import HttpHeaderAuthSecurityBinding, SslTransportSec
 from wsbind.model.credentials import StringWindowsIntegratedAuthCredential
 from wsbind.model.description import SecurityDescription
 from wsbind.model.enums import HttpHeaderAuthScheme, SecurityBindingProperty
-
-from .plugin import SecurityPlugin
-from .tls import Verify, tls_context, tls_session
+from zeep_wsbind.plugin import SecurityPlugin
+from zeep_wsbind.tls import Verify, tls_context, tls_session
 
 
 def _basic_auth(description: SecurityDescription) -> tuple[str, str] | None:

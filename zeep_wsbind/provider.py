@@ -23,8 +23,7 @@ from wsbind.errors import TokenUnavailable, WsBindError
 from wsbind.model.enums import SecurityKeyType
 from wsbind.soap.timeutil import utcnow
 from wsbind.wss.tokens import XmlSecurityToken
-
-from .trust_client import TrustChannel, _OtherProperties, arequest_security_token, request_security_token
+from zeep_wsbind.trust_client import TrustChannel, _OtherProperties, arequest_security_token, request_security_token
 
 __all__ = ["IssuedTokenProvider", "TokenRequester", "AsyncTokenRequester"]
 

@@ -39,9 +39,8 @@ from wsbind.soap.xmlparse import ParseLimits, XmlRejected, parse_xml
 from wsbind.trust.client import PreparedRequest, prepare_request, read_fault, read_response
 from wsbind.trust.params import RequestSecurityTokenParameters
 from wsbind.wss.tokens import XmlSecurityToken
-
-from .client import _basic_auth
-from .tls import Verify, tls_context, tls_session
+from zeep_wsbind.client import _basic_auth
+from zeep_wsbind.tls import Verify, tls_context, tls_session
 
 __all__ = [
     "ChannelState",

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from wsbind.errors import AnonymousServerWarning
 from wsbind.model import rules
 from wsbind.model.algorithms import SecurityAlgorithmSuite, suite_allows_sha1
-from wsbind.model.bindings import SecurityBinding
+from wsbind.model.bindings import SecurityBinding, SslTransportSecurityBinding
 from wsbind.model.enums import (
     ChannelBinding,
     ProtectionLevel,
@@ -97,8 +97,6 @@ class SecurityDescription:
 
     def _authenticates_someone(self) -> bool:
         """A binding that establishes who the caller is (or a TLS client certificate required)."""
-        from wsbind.model.bindings import SslTransportSecurityBinding
-
         for binding in self.bindings:
             if not isinstance(binding, SslTransportSecurityBinding):
                 return True

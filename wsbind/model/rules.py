@@ -872,12 +872,14 @@ def _r28_xml_token_present(ctx: _Context) -> None:
 
 
 def _r29_bootstrap_present(ctx: _Context) -> None:
-    """A security context is negotiated under its bootstrap description; it cannot be absent."""
-    from wsbind.model.description import SecurityDescription
+    """A security context is negotiated under its bootstrap description; it cannot be absent.
 
+    The bootstrap is checked against the class of the description being checked, so this table
+    needs no import of the description module (which imports it).
+    """
     for binding in ctx.of_type(SecurityContextMessageSecurityBinding):
         bootstrap = binding.bootstrap_security_description
-        if not isinstance(bootstrap, SecurityDescription):
+        if not isinstance(bootstrap, type(ctx.description)):
             got = "None" if bootstrap is None else _name(bootstrap)
             _fail(
                 "R29",
