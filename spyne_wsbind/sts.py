@@ -49,6 +49,7 @@ from wsbind.soap import namespaces as ns
 from wsbind.soap.envelope import SOAP_CONTENT_TYPES, read_envelope, soap_namespace_for_content_type
 from wsbind.soap.timeutil import utcnow
 from wsbind.soap.xmlparse import XmlRejected, parse_xml
+from wsbind.soap.xmlread import element_children
 from wsbind.trust.client import saml_token_reference
 from wsbind.trust.protocol import TrustProtocol, trust_protocol
 from wsbind.trust.psha1 import computed_key
@@ -405,7 +406,7 @@ def _request_element(ctx: Any) -> etree._Element:
     if verified is None:  # SecurityHandler refuses such calls before the method runs
         raise _Refused(TrustFaultCode.REQUEST_FAILED, "request was not verified")
     body = read_envelope(verified.envelope).body
-    children = [c for c in body if isinstance(c.tag, str)]
+    children = element_children(body)
     if len(children) != 1:
         raise _Refused(TrustFaultCode.INVALID_REQUEST, f"R57: the Body holds {len(children)} elements, not one RST")
     return children[0]
@@ -507,7 +508,7 @@ class _Router:
             return None
         for child in root:
             if isinstance(child.tag, str) and etree.QName(child).localname == "Body":
-                first = next((c for c in child if isinstance(c.tag, str)), None)
+                first = next(iter(element_children(child)), None)
                 found = etree.QName(first).namespace if first is not None else None
                 return found if found in self.namespaces else None
         return None

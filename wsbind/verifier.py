@@ -43,6 +43,7 @@ from wsbind.soap import namespaces as ns
 from wsbind.soap.envelope import Envelope, check_processing_attributes, read_envelope
 from wsbind.soap.timeutil import utcnow
 from wsbind.soap.xmlparse import XmlRejected, parse_xml
+from wsbind.soap.xmlread import element_children
 from wsbind.wss.timestamp import CheckedTimestamp, check_timestamp
 from wsbind.wss.username import (
     UsernameTokenClaims,
@@ -197,9 +198,9 @@ class MessageVerifier:
 
     def _check_header_size(self, envelope: Envelope) -> None:
         """Refuse headers no client needs before any token is looked at (MessageLimits)."""
-        count = sum(1 for _ in envelope.header.iterchildren(tag=etree.Element)) if envelope.header is not None else 0
+        count = len(element_children(envelope.header)) if envelope.header is not None else 0
         if envelope.security is not None:
-            count += sum(1 for _ in envelope.security.iterchildren(tag=etree.Element))
+            count += len(element_children(envelope.security))
         if count > self.limits.max_header_elements:
             raise SecurityVerificationError(
                 FaultCode.INVALID_SECURITY, "too-many-header-elements", f"{count} > {self.limits.max_header_elements}"
@@ -237,7 +238,7 @@ class MessageVerifier:
         security = envelope.security
         if security is None:
             raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "no-security-header", "")
-        elements = [c for c in security if isinstance(c.tag, str)]
+        elements = element_children(security)
         timestamps = [c for c in elements if c.tag == f"{{{ns.WSU}}}Timestamp"]
         if len(timestamps) > 1:
             raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "several-timestamps", "")
@@ -261,7 +262,7 @@ class MessageVerifier:
     @staticmethod
     def _single_saml_token(envelope: Envelope) -> etree._Element:
         assert envelope.security is not None
-        tokens = [c for c in envelope.security if isinstance(c.tag, str) and is_saml_token(c)]
+        tokens = [c for c in element_children(envelope.security) if is_saml_token(c)]
         if not tokens:
             raise SecurityVerificationError(FaultCode.SECURITY_TOKEN_UNAVAILABLE, "no-saml-token", "")
         if len(tokens) > 1:

@@ -36,6 +36,7 @@ from wsbind.outgoing import OutgoingSecurity
 from wsbind.soap import namespaces as ns
 from wsbind.soap.envelope import SOAP_CONTENT_TYPES, build_envelope, read_envelope
 from wsbind.soap.xmlparse import ParseLimits, XmlRejected, parse_xml
+from wsbind.soap.xmlread import element_children
 from wsbind.trust.client import PreparedRequest, prepare_request, read_fault, read_response
 from wsbind.trust.params import RequestSecurityTokenParameters
 from wsbind.wss.tokens import XmlSecurityToken
@@ -350,7 +351,7 @@ def _read_answer(channel: TrustChannel, exchange: _Exchange, status: int, body: 
         envelope = read_envelope(parse_xml(body, ParseLimits(max_bytes=channel.max_response_bytes)))
     except (XmlRejected, SecurityVerificationError) as exc:
         raise channel._faulted(f"{where} answered HTTP {status} without a readable SOAP envelope ({exc}).") from None
-    children = [child for child in envelope.body if isinstance(child.tag, str)]
+    children = element_children(envelope.body)
     if children:
         fault = read_fault(children[0])
         if fault is not None:

@@ -46,6 +46,7 @@ from wsbind.saml.token_cache import CachedToken, ValidatedTokenCache
 from wsbind.soap import namespaces as ns
 from wsbind.soap.timeutil import parse_xs_datetime
 from wsbind.soap.xmlparse import XmlRejected, parse_xml
+from wsbind.soap.xmlread import element_children
 from wsbind.wss.proof import ProofKey, ProofKeyUnavailable, read_proof_key, verify_endorsing
 from wsbind.xmlcrypto.certs import (
     MIN_RSA_BITS,
@@ -421,11 +422,11 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
         return assertion
 
     def _check_conditions_shape(self, assertion: SamlAssertion) -> None:
-        conditions = [c for c in assertion.element if isinstance(c.tag, str) and _local(c.tag) == "Conditions"]
+        conditions = [c for c in element_children(assertion.element) if _local(c.tag) == "Conditions"]
         if len(conditions) > 1:
             raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "malformed-assertion", "more than one Conditions")
-        for condition in conditions[0] if conditions else ():
-            if isinstance(condition.tag, str) and condition.tag not in _KNOWN_CONDITIONS:
+        for condition in element_children(conditions[0]) if conditions else ():
+            if condition.tag not in _KNOWN_CONDITIONS:
                 raise _reject(FaultCode.FAILED_AUTHENTICATION, "unknown-condition", condition.tag)
 
     @staticmethod
@@ -536,7 +537,7 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
         key_info = assertion.confirmation_key_info
         if key_info is None:
             raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "holder-of-key-without-key", "no confirmation KeyInfo")
-        children = [c for c in key_info if isinstance(c.tag, str)]
+        children = element_children(key_info)
         if len(children) != 1:
             raise _reject(FaultCode.INVALID_SECURITY_TOKEN, "proof-key", "confirmation KeyInfo must hold one key")
         try:
@@ -567,7 +568,7 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
         timestamp, until = context.timestamp, context.fresh_until
         if timestamp is None or until is None:  # MessageVerifier refuses this configuration
             raise _reject(FaultCode.INVALID_SECURITY, "no-timestamp", "detect_replay needs a Timestamp")
-        instants = [parse_xs_datetime(c.text).isoformat() for c in timestamp if isinstance(c.tag, str)]
+        instants = [parse_xs_datetime(c.text).isoformat() for c in element_children(timestamp)]
         said = "\x00".join([assertion.id, timestamp.get(_WSU_ID) or "", *instants])
         key = f"message\x00{assertion.issuer}\x00{hashlib.sha256(said.encode()).hexdigest()}"
         if not self._replay.first_use(key, until, context.now):
@@ -655,7 +656,7 @@ def _audience_groups(token: etree._Element) -> tuple[frozenset[str], ...]:
     """The audiences each AudienceRestriction names: every grandchild of the assertion with that tag
     counts (SAML puts them in Conditions), so none can hide elsewhere one level down."""
     return tuple(
-        frozenset(audience_text(a) for a in restriction if isinstance(a.tag, str) and _local(a.tag) == "Audience")
+        frozenset(audience_text(a) for a in element_children(restriction) if _local(a.tag) == "Audience")
         for child in token
         for restriction in child.iterchildren(*_RESTRICTIONS)
     )

@@ -15,6 +15,7 @@ from lxml import etree
 
 from wsbind.errors import FaultCode, SecurityVerificationError
 from wsbind.soap import namespaces as ns
+from wsbind.soap.xmlread import element_children
 
 SOAP_CONTENT_TYPES = {ns.SOAP11: "text/xml; charset=utf-8", ns.SOAP12: "application/soap+xml; charset=utf-8"}
 _ULTIMATE_RECEIVER = {
@@ -48,7 +49,7 @@ def read_envelope(root: etree._Element) -> Envelope:
     if soap_ns not in (ns.SOAP11, ns.SOAP12) or etree.QName(root).localname != "Envelope":
         raise _invalid("not-soap", f"root element {root.tag!r}")
     assert soap_ns is not None
-    children = [c for c in root if isinstance(c.tag, str)]
+    children = element_children(root)
     names = [c.tag for c in children]
     header_tag, body_tag = f"{{{soap_ns}}}Header", f"{{{soap_ns}}}Body"
     if names not in ([body_tag], [header_tag, body_tag]):

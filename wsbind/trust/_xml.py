@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 
 from lxml import etree
 
@@ -11,6 +10,7 @@ from wsbind.errors import TrustProtocolError
 from wsbind.model.enums import SecurityKeyType
 from wsbind.soap import namespaces as ns
 from wsbind.soap.xmlparse import XmlRejected, parse_xml
+from wsbind.soap.xmlread import decode_base64, element_children
 from wsbind.trust.protocol import WSP, TrustProtocol
 
 _WSP_15 = "http://www.w3.org/ns/ws-policy"  # read only: some requestors use WS-Policy 1.5
@@ -19,16 +19,13 @@ _WSA_2004 = "http://schemas.xmlsoap.org/ws/2004/08/addressing"  # read only: old
 # --------------------------------------------------------------------------- reading helpers
 
 
-def _children(element: etree._Element) -> list[etree._Element]:
-    return [c for c in element if isinstance(c.tag, str)]
-
 
 def _local(element: etree._Element) -> str:
     return etree.QName(element).localname
 
 
 def _at_most_one(parent: etree._Element, tag: str) -> etree._Element | None:
-    found = [c for c in _children(parent) if c.tag == tag]
+    found = [c for c in element_children(parent) if c.tag == tag]
     if len(found) > 1:
         raise TrustProtocolError(
             f"{_local(parent)} holds {len(found)} {etree.QName(tag).localname} elements; one is allowed."
@@ -50,7 +47,7 @@ def _char_data(element: etree._Element) -> str:
 
 def _text(element: etree._Element) -> str:
     """The element's character content; child elements are refused."""
-    if _children(element):
+    if element_children(element):
         raise TrustProtocolError(f"{_local(element)} must hold text, not elements.")
     return _char_data(element)
 
@@ -70,10 +67,9 @@ def _key_size(element: etree._Element) -> int:
 
 
 def _decode(element: etree._Element) -> bytes:
-    text = "".join(_text(element).split())
     try:
-        value = base64.b64decode(text.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError, ValueError):
+        value = decode_base64(_text(element))
+    except ValueError:
         raise TrustProtocolError(f"{_local(element)} is not valid base64.") from None
     if not value:
         raise TrustProtocolError(f"{_local(element)} is empty.")
@@ -101,19 +97,19 @@ def _entropy(protocol: TrustProtocol, parent: etree._Element) -> bytes | None:
     holder = _at_most_one(parent, protocol.tag("Entropy"))
     if holder is None:
         return None
-    children = _children(holder)
+    children = element_children(holder)
     if len(children) != 1 or children[0].tag != protocol.tag("BinarySecret"):
         raise TrustProtocolError("Entropy must hold exactly one BinarySecret (encrypted entropy is not supported).")
     return _binary_secret(protocol, children[0], protocol.nonce_type)[1]
 
 
 def _applies_to(parent: etree._Element) -> str | None:
-    holders = [c for c in _children(parent) if c.tag in (f"{{{WSP}}}AppliesTo", f"{{{_WSP_15}}}AppliesTo")]
+    holders = [c for c in element_children(parent) if c.tag in (f"{{{WSP}}}AppliesTo", f"{{{_WSP_15}}}AppliesTo")]
     if not holders:
         return None
     if len(holders) > 1:
         raise TrustProtocolError("more than one AppliesTo.")
-    references = [c for c in _children(holders[0]) if _local(c) == "EndpointReference"]
+    references = [c for c in element_children(holders[0]) if _local(c) == "EndpointReference"]
     if len(references) != 1 or etree.QName(references[0]).namespace not in (ns.WSA, _WSA_2004):
         raise TrustProtocolError("AppliesTo must hold one WS-Addressing EndpointReference.")
     address = _exactly_one(references[0], f"{{{etree.QName(references[0]).namespace}}}Address")
@@ -127,7 +123,7 @@ def _check_single_body_child(element: etree._Element, what: str) -> None:
         and etree.QName(parent).localname == "Body"
         and etree.QName(parent).namespace in (ns.SOAP11, ns.SOAP12)
     ):
-        count = len(_children(parent))
+        count = len(element_children(parent))
         if count != 1:
             raise TrustProtocolError(
                 f"the SOAP Body holds {count} elements; it must hold exactly one {what}.", rule="R57"

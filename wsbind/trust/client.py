@@ -24,6 +24,7 @@ from wsbind.model.enums import (
 from wsbind.soap import namespaces as ns
 from wsbind.soap.timeutil import parse_xs_datetime
 from wsbind.soap.xmlparse import parse_xml
+from wsbind.soap.xmlread import element_children
 from wsbind.trust._xml import (
     _add_applies_to,
     _at_most_one,
@@ -31,7 +32,6 @@ from wsbind.trust._xml import (
     _binary_secret,
     _char_data,
     _check_single_body_child,
-    _children,
     _entropy,
     _key_size,
     _key_type,
@@ -158,7 +158,7 @@ def _element_bytes(element: etree._Element) -> bytes:
 
 
 def _single_child(parent: etree._Element) -> etree._Element:
-    children = _children(parent)
+    children = element_children(parent)
     if len(children) != 1:
         raise TrustProtocolError(f"{_local(parent)} must hold exactly one element, not {len(children)}.")
     return children[0]
@@ -176,7 +176,7 @@ def _the_rstr(protocol: TrustProtocol, body_child: etree._Element) -> etree._Ele
     _check_single_body_child(body_child, expected)
     if protocol.version is TrustVersion.FEBRUARY_2005:
         return body_child
-    children = _children(body_child)
+    children = element_children(body_child)
     if len(children) != 1 or children[0].tag != protocol.tag("RequestSecurityTokenResponse"):
         raise TrustProtocolError(
             f"the RequestSecurityTokenResponseCollection holds {len(children)} elements; it must hold exactly one "

@@ -28,6 +28,7 @@ from lxml import etree
 
 from wsbind.errors import FaultCode, SecurityVerificationError, not_authenticated
 from wsbind.soap import namespaces as ns
+from wsbind.soap.xmlread import decode_base64, element_children
 from wsbind.wss.keys import NcryptAsymmetricSecurityKeyHandle, RawSymmetricSecurityKeyHandle
 from wsbind.wss.tokens import XmlSecurityToken
 from wsbind.xmlcrypto.certs import MIN_RSA_BITS, weak_rsa_bits
@@ -216,13 +217,13 @@ def read_proof_key(
             raise ProofKeyUnavailable(FaultCode.FAILED_AUTHENTICATION, "decryption", "unwrap failed") from None
     try:
         if element.tag == f"{_DS}X509Data":
-            certificates = [c for c in element if isinstance(c.tag, str)]
+            certificates = element_children(element)
             if len(certificates) != 1 or certificates[0].tag != f"{_DS}X509Certificate":
                 raise ValueError("X509Data must hold one X509Certificate")
-            der = base64.b64decode("".join((certificates[0].text or "").split()), validate=True)
+            der = decode_base64(certificates[0].text)
             public = x509.load_der_x509_certificate(der).public_key()
         elif element.tag == f"{_DS}KeyValue":
-            values = [c for c in element if isinstance(c.tag, str)]
+            values = element_children(element)
             if len(values) != 1 or values[0].tag != f"{_DS}RSAKeyValue":
                 raise ValueError("KeyValue must hold one RSAKeyValue")
             public = rsa.RSAPublicNumbers(_integer(values[0], "Exponent"), _integer(values[0], "Modulus")).public_key()
@@ -243,7 +244,7 @@ def _integer(parent: etree._Element, name: str) -> int:
     found = parent.findall(f"{_DS}{name}")
     if len(found) != 1:
         raise ValueError(f"RSAKeyValue needs one {name}")
-    return int.from_bytes(base64.b64decode("".join((found[0].text or "").split()), validate=True), "big")
+    return int.from_bytes(decode_base64(found[0].text), "big")
 
 
 def _refuse(reason: str, detail: str, code: FaultCode = FaultCode.INVALID_SECURITY) -> SecurityVerificationError:
@@ -270,12 +271,12 @@ def _check_reference(reference: etree._Element, allowed_digests: frozenset[str])
     uri = reference.get("URI") or ""
     if not uri.startswith("#") or len(uri) < 2:
         raise _refuse("proof-signature-profile", f"reference URI {uri!r} is not a same-document ID")
-    children = [c for c in reference if isinstance(c.tag, str)]
+    children = element_children(reference)
     names = [c.tag for c in children]
     if names not in ([*_DIGEST_PAIR], [f"{_DS}Transforms", *_DIGEST_PAIR]):
         raise _refuse("proof-signature-profile", f"unexpected Reference children {names}")
     if names[0] == f"{_DS}Transforms":
-        transforms = [t for t in children[0] if isinstance(t.tag, str)]
+        transforms = element_children(children[0])
         if len(transforms) != 1 or transforms[0].tag != f"{_DS}Transform" or len(transforms[0]):
             raise _refuse("proof-signature-profile", "only one exclusive c14n transform is allowed")
         if transforms[0].get("Algorithm") != ns.C14N_EXCLUSIVE:
@@ -312,12 +313,12 @@ def verify_endorsing(
         raise _refuse("holder-of-key-without-timestamp", "R67: the proof must sign a Timestamp")
     signature = endorsing[0]
     symmetric = key.symmetric is not None
-    names = [c.tag for c in signature if isinstance(c.tag, str)]
+    names = [c.tag for c in element_children(signature)]
     if names != [f"{_DS}SignedInfo", f"{_DS}SignatureValue", f"{_DS}KeyInfo"]:
         raise _refuse("proof-signature-profile", f"unexpected ds:Signature children {names}")
     signed_info = signature.find(f"{_DS}SignedInfo")
     assert signed_info is not None  # the children were checked just above
-    info_children = [c.tag for c in signed_info if isinstance(c.tag, str)]
+    info_children = [c.tag for c in element_children(signed_info)]
     if info_children[:2] != [f"{_DS}CanonicalizationMethod", f"{_DS}SignatureMethod"]:
         raise _refuse("proof-signature-profile", "SignedInfo must start with its two methods")
     if _algorithm(signed_info, "CanonicalizationMethod") != ns.C14N_EXCLUSIVE:
@@ -329,7 +330,7 @@ def verify_endorsing(
         raise _refuse("algorithm", f"signature method {method!r} does not fit a {kind} key")
     # HMAC digests cover only what the client itself signs, so SHA-1 collisions give nothing.
     allowed_digests = frozenset({ns.SHA256} | ({ns.SHA1} if symmetric or allow_sha1 else set()))
-    references = [c for c in signed_info if isinstance(c.tag, str)][2:]
+    references = element_children(signed_info)[2:]
     if not references or any(r.tag != f"{_DS}Reference" for r in references):
         raise _refuse("proof-signature-profile", "SignedInfo must hold only References after its methods")
     covered = [_resolve(document, _check_reference(r, allowed_digests)) for r in references]

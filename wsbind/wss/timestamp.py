@@ -13,6 +13,7 @@ from lxml import etree
 from wsbind.errors import FaultCode, SecurityVerificationError
 from wsbind.soap import namespaces as ns
 from wsbind.soap.timeutil import format_xs_datetime, parse_xs_datetime
+from wsbind.soap.xmlread import element_children
 
 _WSU = f"{{{ns.WSU}}}"
 
@@ -101,7 +102,7 @@ def check_timestamp(
     timestamp: etree._Element, now: datetime, max_latency: timedelta, skew: timedelta
 ) -> CheckedTimestamp:
     """Check a received Timestamp (R64, R65 and the Basic Security Profile's rules for its shape)."""
-    children = [c for c in timestamp if isinstance(c.tag, str)]
+    children = element_children(timestamp)
     tags = [c.tag for c in children]
     if tags not in ([f"{_WSU}Created"], [f"{_WSU}Created", f"{_WSU}Expires"]):  # BSP R3203, R3224, R3222
         raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "malformed-timestamp", f"children {tags}")

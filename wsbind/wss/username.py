@@ -19,6 +19,7 @@ from wsbind.errors import FaultCode, SecurityVerificationError, loggable
 from wsbind.model.bindings import PasswordValidator
 from wsbind.model.credentials import StringUsernameCredential
 from wsbind.soap import namespaces as ns
+from wsbind.soap.xmlread import element_children
 
 __all__ = [
     "USERNAME_TOKEN_PROFILE",
@@ -85,18 +86,14 @@ def _reject(code: FaultCode, reason: str, detail: str) -> SecurityVerificationEr
     return SecurityVerificationError(code, reason, detail)
 
 
-def _elements(parent: etree._Element) -> list[etree._Element]:
-    """Element children only: comments and processing instructions carry no meaning here."""
-    return [child for child in parent if isinstance(child.tag, str)]
-
 
 def _text_of(element: etree._Element, what: str) -> str:
     """Character content of a simple-text element; markup inside it is refused, not flattened."""
-    if _elements(element):
+    if element_children(element):
         raise _reject(
             FaultCode.INVALID_SECURITY_TOKEN,
             "non-text-content",
-            f"wsse:{what} must hold text only, found element {_elements(element)[0].tag}",
+            f"wsse:{what} must hold text only, found element {element_children(element)[0].tag}",
         )
     return str(element.xpath("string()"))  # XPath string value: text and CDATA, never comment text
 
@@ -110,7 +107,7 @@ def read_username_token(security: etree._Element) -> UsernameTokenClaims | None:
     """
     if security.tag != _SECURITY:
         raise ValueError(f"read_username_token takes the wsse:Security header element, got {security.tag}")
-    tokens = [child for child in _elements(security) if child.tag == _USERNAME_TOKEN]
+    tokens = [child for child in element_children(security) if child.tag == _USERNAME_TOKEN]
     if not tokens:
         return None
     if len(tokens) > 1:
@@ -122,7 +119,7 @@ def read_username_token(security: etree._Element) -> UsernameTokenClaims | None:
     token = tokens[0]
     usernames: list[etree._Element] = []
     passwords: list[etree._Element] = []
-    for child in _elements(token):
+    for child in element_children(token):
         if child.tag == _USERNAME:
             usernames.append(child)
         elif child.tag == _PASSWORD:

@@ -14,8 +14,6 @@ and one public-key verification, which is what this module does.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 from collections.abc import Sequence
 
@@ -27,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from lxml import etree
 
 from wsbind.soap import namespaces as ns
+from wsbind.soap.xmlread import decode_base64, element_children
 from wsbind.xmlcrypto.algorithms import DIGESTS, SIGNATURES
 
 _DS = f"{{{ns.DS}}}"
@@ -40,8 +39,8 @@ class PreparedSignature:
     """What a profile-checked ds:Signature asks to be verified, read once for every trusted key."""
 
     def __init__(self, signature: etree._Element, assertion: etree._Element) -> None:
-        signed_info, signature_value = _elements(signature)[:2]
-        c14n, method, reference = _elements(signed_info)
+        signed_info, signature_value = element_children(signature)[:2]
+        c14n, method, reference = element_children(signed_info)
         if not (
             c14n.tag == f"{_DS}CanonicalizationMethod"
             and method.tag == f"{_DS}SignatureMethod"
@@ -87,13 +86,10 @@ class PreparedSignature:
         return True
 
 
-def _elements(parent: etree._Element) -> list[etree._Element]:
-    return [c for c in parent if isinstance(c.tag, str)]
-
 
 def _reference(reference: etree._Element) -> tuple[Sequence[str] | None, str, bytes]:
     """(exc-c14n prefix list, digest method, digest value) of the one Reference, or OutsideFastPath."""
-    children = _elements(reference)
+    children = element_children(reference)
     if len(children) != len(reference) or [c.tag for c in children] != [
         f"{_DS}Transforms",
         f"{_DS}DigestMethod",
@@ -127,8 +123,8 @@ def _base64(element: etree._Element) -> bytes:
     if len(element) or element.attrib:
         raise OutsideFastPath("base64 element with content other than text")
     try:
-        return base64.b64decode("".join((element.text or "").split()), validate=True)
-    except (binascii.Error, ValueError):
+        return decode_base64(element.text)
+    except ValueError:
         raise OutsideFastPath("unusual base64") from None
 
 

@@ -9,7 +9,6 @@ a peer that can tell a bad padding from a bad key transport from bad XML has an 
 
 from __future__ import annotations
 
-import base64
 import copy
 import logging
 
@@ -33,6 +32,7 @@ from wsbind.soap.namespaces import (
     RSA_OAEP_MGF1P,
 )
 from wsbind.soap.xmlparse import DEFAULT_LIMITS, ParseLimits, parse_xml
+from wsbind.soap.xmlread import decode_base64, element_children
 
 __all__ = [
     "DecryptionFailed",
@@ -99,14 +99,10 @@ class _Reject(Exception):
     """Internal: a structural or content check failed (the text is for the debug log)."""
 
 
-def _elements(parent: etree._Element) -> list[etree._Element]:
-    """Element children only: comments and processing instructions carry no meaning here."""
-    return [child for child in parent if isinstance(child.tag, str)]
-
 
 def _check_children(element: etree._Element, allowed: frozenset[str]) -> None:
     seen: set[str] = set()
-    for child in _elements(element):
+    for child in element_children(element):
         tag = str(child.tag)
         if tag not in allowed or tag in seen:
             raise _Reject(f"unexpected or repeated {tag} in {element.tag}")
@@ -123,7 +119,7 @@ def _check_cipher_data(element: etree._Element, what: str) -> None:
     cipher_data = element.findall(_CIPHER_DATA)
     if len(cipher_data) != 1:
         raise _Reject(f"{what} needs exactly one CipherData")
-    children = _elements(cipher_data[0])
+    children = element_children(cipher_data[0])
     if len(children) != 1 or children[0].tag != _CIPHER_VALUE:
         raise _Reject(f"{what} CipherData must hold exactly one CipherValue")
 
@@ -182,14 +178,14 @@ class AssertionDecrypter:
         assert method is not None
         digests = [d.get("Algorithm", "") for d in method if d.tag == f"{{{ns.DS}}}DigestMethod"]
         mgfs = [m.get("Algorithm", "") for m in method if m.tag == f"{{{ns.XENC11}}}MGF"]
-        if len(digests) > 1 or len(mgfs) > 1 or len(_elements(method)) != len(digests) + len(mgfs):
+        if len(digests) > 1 or len(mgfs) > 1 or len(element_children(method)) != len(digests) + len(mgfs):
             raise _Reject("unexpected EncryptionMethod content")
         digest = _OAEP_HASHES.get(digests[0] if digests else ns.SHA1)
         mgf = _OAEP_MGFS.get(mgfs[0] if mgfs else _MGF1_SHA1)
         if digest is None or mgf is None or (mgfs and method.get("Algorithm") != RSA_OAEP):
             raise _Reject("OAEP parameters not allowed")
         cipher_value = key.findtext(f"{_CIPHER_DATA}/{_CIPHER_VALUE}") or ""
-        ciphertext = base64.b64decode("".join(cipher_value.split()), validate=True)
+        ciphertext = decode_base64(cipher_value)
         return self._private_key.decrypt(ciphertext, padding.OAEP(padding.MGF1(mgf()), digest(), None))
 
     def _decrypt(self, encrypted: etree._Element, limits: ParseLimits) -> etree._Element:
@@ -211,7 +207,7 @@ class AssertionDecrypter:
         if not isinstance(encrypted, etree._Element):
             raise _Reject("not an element")
         if encrypted.tag in _PLAINTEXTS:
-            children = _elements(encrypted)
+            children = element_children(encrypted)
             datas = [c for c in children if c.tag == _ENCRYPTED_DATA]
             others = [c for c in children if c.tag not in (_ENCRYPTED_DATA, _ENCRYPTED_KEY)]
             if len(datas) != 1 or others:
