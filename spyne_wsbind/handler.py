@@ -27,7 +27,8 @@ from wsbind.model.bindings import HttpHeaderAuthSecurityBinding
 from wsbind.model.description import SecurityDescription
 from wsbind.model.enums import SecurityBindingProperty
 from wsbind.soap import namespaces as ns
-from wsbind.soap.envelope import SOAP_CONTENT_TYPES, build_fault
+from wsbind.soap.envelope import SOAP_CONTENT_TYPES
+from wsbind.soap.fault import build_fault
 from wsbind.soap.timeutil import utcnow
 from wsbind.verifier import HttpAuthenticationFailed, MessageVerifier, TransportFacts, VerifiedMessage
 

@@ -46,7 +46,7 @@ from wsbind.saml.issuer import (
     SamlVersion,
 )
 from wsbind.soap import namespaces as ns
-from wsbind.soap.envelope import SOAP_CONTENT_TYPES, read_envelope, soap_namespace_for_content_type
+from wsbind.soap.envelope import SOAP_CONTENT_TYPES, build_envelope, read_envelope, soap_namespace_for_content_type
 from wsbind.soap.timeutil import utcnow
 from wsbind.soap.xmlparse import XmlRejected, parse_xml
 from wsbind.soap.xmlread import element_children
@@ -423,7 +423,14 @@ def _write_envelope(protocol: TrustProtocol, ctx: Any) -> None:
         error = ctx.out_error
         if error is None:
             wrapper = ctx.out_body_doc[0]  # spyne's AnyXml wrapper element around our RSTR(C)
-            ctx.out_document = _response_envelope(soap_ns, wrapper[0], protocol, _relates_to(ctx))
+            ctx.out_document = build_envelope(
+                soap_ns,
+                wrapper[0],
+                action=protocol.issue_response_action,
+                to=None,
+                message_id=False,
+                relates_to=_relates_to(ctx) or None,
+            )
             return
         code = getattr(error, "trust_code", None)
         if not isinstance(code, TrustFaultCode):
@@ -454,18 +461,6 @@ def _relates_to(ctx: Any) -> str | None:
     header = read_envelope(verified.envelope).header
     found = header.findall(f"{{{ns.WSA}}}MessageID") if header is not None else []
     return (found[0].text or "").strip() or None if len(found) == 1 else None
-
-
-def _response_envelope(
-    soap_ns: str, response: etree._Element, protocol: TrustProtocol, relates_to: str | None
-) -> etree._Element:
-    envelope = etree.Element(f"{{{soap_ns}}}Envelope", nsmap={"s": soap_ns, "a": ns.WSA})
-    header = etree.SubElement(envelope, f"{{{soap_ns}}}Header")
-    etree.SubElement(header, f"{{{ns.WSA}}}Action").text = protocol.issue_response_action
-    if relates_to:
-        etree.SubElement(header, f"{{{ns.WSA}}}RelatesTo").text = relates_to
-    etree.SubElement(envelope, f"{{{soap_ns}}}Body").append(response)
-    return envelope
 
 
 class _Router:

@@ -48,7 +48,7 @@ from wsbind import (
 from wsbind.errors import FaultCode, SecurityVerificationError
 from wsbind.saml.issuer import SamlIssuer, SamlVersion, encrypt_assertion
 from wsbind.soap import namespaces as ns
-from wsbind.soap.envelope import build_fault
+from wsbind.soap.fault import build_fault
 from wsbind.verifier import MessageVerifier, TransportFacts
 from wsbind.wss.proof import ProofKey, ProofKeyUnavailable, read_proof_key
 from wsbind.xmlcrypto.certs import MIN_RSA_BITS, weak_rsa_bits

@@ -35,7 +35,7 @@ from wsbind.errors import FaultCode, SecurityVerificationError
 from wsbind.outgoing import OutgoingSecurity
 from wsbind.saml.issuer import HOLDER_OF_KEY_V2, SamlIssuer, SamlVersion, encrypt_assertion
 from wsbind.soap import namespaces as ns
-from wsbind.soap.envelope import build_fault
+from wsbind.soap.fault import build_fault
 from wsbind.trust.client import saml_token_reference
 from wsbind.verifier import MessageVerifier, TransportFacts
 from wsbind.wss.header import apply_security_header

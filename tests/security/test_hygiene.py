@@ -21,7 +21,7 @@ from wsbind.errors import FaultCode, SecurityVerificationError, loggable
 from wsbind.saml.assertion import SamlAssertion
 from wsbind.saml.authenticator import AuthenticationContext, SamlAuthenticator
 from wsbind.soap import namespaces as ns
-from wsbind.soap.envelope import build_fault
+from wsbind.soap.fault import build_fault
 
 SECRET = "internal-state-that-must-not-leak"
 

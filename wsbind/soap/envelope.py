@@ -104,34 +104,20 @@ def soap_namespace_for_content_type(content_type: str | None) -> str:
     return ns.SOAP12 if content_type and "application/soap+xml" in content_type.lower() else ns.SOAP11
 
 
-def build_fault(soap_ns: str, code: FaultCode) -> bytes:
-    """A SOAP fault carrying a WS-Security fault code and its generic message only."""
-    nsmap = {"soap": soap_ns, "wsse": ns.WSSE}
-    envelope = etree.Element(f"{{{soap_ns}}}Envelope", nsmap=nsmap)
-    body = etree.SubElement(envelope, f"{{{soap_ns}}}Body")
-    fault = etree.SubElement(body, f"{{{soap_ns}}}Fault")
-    if soap_ns == ns.SOAP11:
-        etree.SubElement(fault, "faultcode").text = f"wsse:{code.value}"
-        etree.SubElement(fault, "faultstring").text = code.generic_message
-    else:
-        code_element = etree.SubElement(fault, f"{{{soap_ns}}}Code")
-        etree.SubElement(code_element, f"{{{soap_ns}}}Value").text = "soap:Sender"
-        subcode = etree.SubElement(code_element, f"{{{soap_ns}}}Subcode")
-        etree.SubElement(subcode, f"{{{soap_ns}}}Value").text = f"wsse:{code.value}"
-        reason = etree.SubElement(fault, f"{{{soap_ns}}}Reason")
-        text = etree.SubElement(reason, f"{{{soap_ns}}}Text")
-        text.set(f"{{{ns.XML}}}lang", "en")
-        text.text = code.generic_message
-    return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
-
-
 _MUST_UNDERSTAND = {ns.SOAP11: "1", ns.SOAP12: "true"}
 
 
 def build_envelope(
-    soap_ns: str, body_child: etree._Element, *, action: str | None, to: str | None, message_id: bool = True
+    soap_ns: str,
+    body_child: etree._Element,
+    *,
+    action: str | None,
+    to: str | None,
+    message_id: bool = True,
+    relates_to: str | None = None,
 ) -> etree._Element:
-    """A SOAP envelope around a copy of ``body_child`` with WS-Addressing 2005/08 headers.
+    """The one envelope writer: a SOAP envelope around a copy of ``body_child`` with WS-Addressing
+    2005/08 headers, for a request (``to``, a fresh MessageID) or an answer (``relates_to``).
 
     Action and To carry mustUnderstand (a receiver that ignores them could act on a message
     meant for another operation or endpoint); MessageID lets the peer correlate its reply. The
@@ -153,6 +139,8 @@ def build_envelope(
         element = etree.SubElement(header, f"{{{ns.WSA}}}To")
         element.set(f"{{{soap_ns}}}mustUnderstand", _MUST_UNDERSTAND[soap_ns])
         element.text = to
+    if relates_to is not None:
+        etree.SubElement(header, f"{{{ns.WSA}}}RelatesTo").text = relates_to
     body = etree.SubElement(envelope, f"{{{soap_ns}}}Body")
     child = copy.deepcopy(body_child)  # a copy: the caller's element stays where it was
     child.tail = None

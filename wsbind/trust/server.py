@@ -10,6 +10,7 @@ from lxml import etree
 from wsbind.errors import TrustFaultCode, TrustProtocolError
 from wsbind.model.enums import SecurityKeyType, TrustVersion
 from wsbind.soap import namespaces as ns
+from wsbind.soap.fault import build_fault
 from wsbind.soap.timeutil import format_xs_datetime
 from wsbind.trust._xml import (
     _add_applies_to,
@@ -188,25 +189,7 @@ def build_response(protocol: TrustProtocol, response: IssuedTokenResponse) -> et
 
 
 def build_trust_fault(soap_ns: str, protocol_namespace: str, code: TrustFaultCode) -> bytes:
-    """A whole SOAP envelope carrying a WS-Trust fault code and its generic message only.
-
-    SOAP 1.2 puts soap:Sender in Code/Value and wst:Code in Subcode/Value, with Reason/Text:
-    MSAL reads both the Subcode value and the reason text.
-    """
-    if soap_ns not in (ns.SOAP11, ns.SOAP12):
-        raise ValueError(f"soap_ns must be the SOAP 1.1 or 1.2 namespace, not {soap_ns!r}")
+    """A WS-Trust fault for a request of the version whose namespace is ``protocol_namespace``."""
     if protocol_for_namespace(protocol_namespace) is None:
         raise ValueError(f"{protocol_namespace!r} is not a WS-Trust namespace")
-    code = TrustFaultCode(code)
-    envelope = etree.Element(f"{{{soap_ns}}}Envelope", nsmap={"s": soap_ns, "wst": protocol_namespace})
-    fault = _sub(_sub(envelope, f"{{{soap_ns}}}Body"), f"{{{soap_ns}}}Fault")
-    if soap_ns == ns.SOAP11:
-        _sub(fault, "faultcode", f"wst:{code.value}")
-        _sub(fault, "faultstring", code.generic_message)
-    else:
-        code_element = _sub(fault, f"{{{soap_ns}}}Code")
-        _sub(code_element, f"{{{soap_ns}}}Value", "s:Sender")
-        _sub(_sub(code_element, f"{{{soap_ns}}}Subcode"), f"{{{soap_ns}}}Value", f"wst:{code.value}")
-        reason = _sub(_sub(fault, f"{{{soap_ns}}}Reason"), f"{{{soap_ns}}}Text", code.generic_message)
-        reason.set(f"{{{ns.XML}}}lang", "en")
-    return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
+    return build_fault(soap_ns, TrustFaultCode(code), trust_namespace=protocol_namespace)
