@@ -21,22 +21,12 @@ from lxml import etree
 from signxml.verifier import VerifyResult, XMLVerifier
 
 from samples.pki import self_signed_certificate
-from wsbind.saml.issuer import _DATA_ALGORITHMS, SamlIssuer, SamlVersion, encrypt_assertion
+from wsbind.saml.issuer import SamlIssuer, SamlVersion, encrypt_assertion
 from wsbind.soap import namespaces as ns
+from wsbind.soap.namespaces import AES128_CBC, AES256_CBC, AES256_GCM, ELEMENT_TYPE, RSA_1_5, RSA_OAEP, RSA_OAEP_MGF1P
 from wsbind.soap.xmlparse import ParseLimits, parse_xml
-from wsbind.xmlcrypto.decrypt import (
-    AES128_CBC,
-    AES256_CBC,
-    AES256_GCM,
-    ALLOWED_DATA_ALGORITHMS,
-    ALLOWED_KEY_TRANSPORT,
-    ELEMENT_TYPE,
-    RSA_1_5,
-    RSA_OAEP,
-    RSA_OAEP_MGF1P,
-    AssertionDecrypter,
-    DecryptionFailed,
-)
+from wsbind.xmlcrypto.algorithms import AEAD_DATA_ENCRYPTION, DATA_ENCRYPTION, KEY_TRANSPORT, algorithm_policy
+from wsbind.xmlcrypto.decrypt import AssertionDecrypter, DecryptionFailed
 
 S1 = f"{{{ns.SAML1}}}"
 S2 = f"{{{ns.SAML2}}}"
@@ -92,7 +82,7 @@ def encrypt_raw(
     key_transport: str = RSA_OAEP_MGF1P,
 ) -> etree._Element:
     """An xenc:EncryptedData over arbitrary bytes, built without our encrypt_assertion."""
-    transform, bits = _DATA_ALGORITHMS[data_algorithm]
+    transform, bits = DATA_ENCRYPTION[data_algorithm]
     template = xmlsec.template.encrypted_data_create(
         etree.Element("doc"), transform, type=ELEMENT_TYPE, ns="xenc"
     )
@@ -163,9 +153,11 @@ KEY_VALUE = f"{XENC}EncryptedData/{DS}KeyInfo/{XENC}EncryptedKey/{XENC}CipherDat
 
 
 def test_allow_lists() -> None:
-    assert RSA_1_5 not in ALLOWED_KEY_TRANSPORT
-    assert ALLOWED_KEY_TRANSPORT == {RSA_OAEP_MGF1P, RSA_OAEP}
-    assert ALLOWED_DATA_ALGORITHMS == set(_DATA_ALGORITHMS)
+    assert RSA_1_5 not in KEY_TRANSPORT
+    assert KEY_TRANSPORT == {RSA_OAEP_MGF1P, RSA_OAEP}
+    assert algorithm_policy(allow_cbc=True).data_encryption == set(DATA_ENCRYPTION)
+    assert algorithm_policy(allow_cbc=False).data_encryption == AEAD_DATA_ENCRYPTION
+    assert not any("cbc" in uri for uri in AEAD_DATA_ENCRYPTION)
 
 
 @pytest.mark.parametrize("version", list(SamlVersion))
@@ -200,7 +192,7 @@ def test_round_trip(
     verify(etree.tostring(result), signer[1], version)
 
 
-@pytest.mark.parametrize("data_algorithm", sorted(ALLOWED_DATA_ALGORITHMS))
+@pytest.mark.parametrize("data_algorithm", sorted(DATA_ENCRYPTION))
 def test_every_allowed_data_algorithm(
     issuer: SamlIssuer, recipient: RsaPair, decrypter: AssertionDecrypter, data_algorithm: str
 ) -> None:

@@ -27,8 +27,8 @@ from wsbind.saml.issuer import (
     encrypt_assertion,
 )
 from wsbind.soap import namespaces as ns
+from wsbind.soap.namespaces import AES128_CBC, AES256_GCM, ELEMENT_TYPE, RSA_1_5, RSA_OAEP_MGF1P
 from wsbind.soap.xmlparse import parse_xml
-from wsbind.xmlcrypto.decrypt import AES128_CBC, AES256_GCM, ELEMENT_TYPE, RSA_1_5, RSA_OAEP_MGF1P
 
 S1 = f"{{{ns.SAML1}}}"
 S2 = f"{{{ns.SAML2}}}"

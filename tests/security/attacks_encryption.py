@@ -29,7 +29,7 @@ from security.harness import Attack, Build, World, assertion_of, find, inert, on
 from wsbind.errors import FaultCode
 from wsbind.saml.issuer import SamlVersion, encrypt_assertion
 from wsbind.soap import namespaces as ns
-from wsbind.xmlcrypto.decrypt import AES128_CBC, AES128_GCM, AES256_CBC, AES256_GCM, RSA_1_5, RSA_OAEP_MGF1P
+from wsbind.soap.namespaces import AES128_CBC, AES128_GCM, AES256_CBC, AES256_GCM, RSA_1_5, RSA_OAEP_MGF1P
 
 JAGER_CBC = 'Jager & Somorovsky, "How to Break XML Encryption", ACM CCS 2011'
 BLEICHENBACHER = 'Jager, Schinzel & Somorovsky, "Bleichenbacher\'s Attack Strikes Again", ESORICS 2012'

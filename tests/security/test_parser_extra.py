@@ -33,8 +33,8 @@ from security.harness import (
 )
 from wsbind.errors import SecurityVerificationError
 from wsbind.soap import namespaces as ns
+from wsbind.soap.namespaces import AES128_CBC, AES128_GCM, AES256_CBC, AES256_GCM
 from wsbind.verifier import MessageVerifier, TransportFacts
-from wsbind.xmlcrypto.decrypt import AES128_CBC, AES128_GCM, AES256_CBC, AES256_GCM
 
 FETCHING = [
     "parser-xxe-loopback-http",

@@ -30,17 +30,12 @@ from lxml import etree
 
 from wsbind.soap import namespaces as ns
 from wsbind.soap.namespaces import (
-    AES128_CBC,
-    AES128_GCM,
-    AES192_CBC,
-    AES192_GCM,
-    AES256_CBC,
     AES256_GCM,
     ELEMENT_TYPE,
-    RSA_OAEP,
     RSA_OAEP_MGF1P,
 )
 from wsbind.soap.xmlparse import parse_xml
+from wsbind.xmlcrypto.algorithms import DATA_ENCRYPTION, KEY_TRANSPORT
 from wsbind.xmlcrypto.certs import (
     CertificateSource,
     KeySource,
@@ -86,16 +81,6 @@ _NO_TIME = timedelta(0)
 _S1 = f"{{{ns.SAML1}}}"
 _S2 = f"{{{ns.SAML2}}}"
 
-# data algorithm -> (xmlsec transform, session key bits)
-_DATA_ALGORITHMS = {
-    AES128_CBC: (xmlsec.constants.TransformAes128Cbc, 128),
-    AES192_CBC: (xmlsec.constants.TransformAes192Cbc, 192),
-    AES256_CBC: (xmlsec.constants.TransformAes256Cbc, 256),
-    AES128_GCM: (xmlsec.constants.TransformAes128Gcm, 128),
-    AES192_GCM: (xmlsec.constants.TransformAes192Gcm, 192),
-    AES256_GCM: (xmlsec.constants.TransformAes256Gcm, 256),
-}
-_KEY_TRANSPORTS = frozenset({RSA_OAEP_MGF1P, RSA_OAEP})
 
 
 def _utc_seconds(value: datetime, name: str) -> datetime:
@@ -450,9 +435,9 @@ def encrypt_assertion(
     so its signature still verifies after decryption. SAML 2.0 gives a saml2:EncryptedAssertion;
     SAML 1.1 has no such wrapper and gives the bare xenc:EncryptedData.
     """
-    if data_algorithm not in _DATA_ALGORITHMS:
+    if data_algorithm not in DATA_ENCRYPTION:
         raise ValueError(f"unsupported data encryption algorithm {data_algorithm}")
-    if key_transport not in _KEY_TRANSPORTS:
+    if key_transport not in KEY_TRANSPORT:
         raise ValueError(f"unsupported key transport {key_transport} (RSA-OAEP only)")
     recipient_cert = load_certificate(recipient_cert, what="recipient_cert")
     if not isinstance(recipient_cert.public_key(), rsa.RSAPublicKey):
@@ -472,7 +457,7 @@ def encrypt_assertion(
         # A declaration cannot appear inside EncryptedAssertion once decrypted in place.
         plaintext = etree.tostring(root)
 
-    transform, key_bits = _DATA_ALGORITHMS[data_algorithm]
+    transform, key_bits = DATA_ENCRYPTION[data_algorithm]
     holder = etree.Element("holder")  # the template helpers need a document to create nodes in
     template = xmlsec.template.encrypted_data_create(
         holder, transform, type=ELEMENT_TYPE, ns="xenc"

@@ -31,6 +31,7 @@ from wsbind.soap import namespaces as ns
 from wsbind.soap.xmlread import decode_base64, element_children
 from wsbind.wss.keys import NcryptAsymmetricSecurityKeyHandle, RawSymmetricSecurityKeyHandle
 from wsbind.wss.tokens import XmlSecurityToken
+from wsbind.xmlcrypto.algorithms import XMLSEC_DIGEST_TRANSFORMS, XMLSEC_SIGNATURE_TRANSFORMS, algorithm_policy
 from wsbind.xmlcrypto.certs import MIN_RSA_BITS, weak_rsa_bits
 from wsbind.xmlcrypto.verify import count_id
 
@@ -45,15 +46,6 @@ _STR = f"{{{ns.WSSE}}}SecurityTokenReference"
 _KEY_IDENTIFIER = f"{{{ns.WSSE}}}KeyIdentifier"
 
 _C = xmlsec.constants
-_SIGNATURE_TRANSFORMS = {
-    ns.HMAC_SHA1: _C.TransformHmacSha1,
-    ns.HMAC_SHA256: _C.TransformHmacSha256,
-    ns.RSA_SHA1: _C.TransformRsaSha1,
-    ns.RSA_SHA256: _C.TransformRsaSha256,
-    ns.ECDSA_SHA256: _C.TransformEcdsaSha256,
-}
-_DIGEST_TRANSFORMS = {ns.SHA1: _C.TransformSha1, ns.SHA256: _C.TransformSha256}
-_SYMMETRIC_METHODS = frozenset({ns.HMAC_SHA1, ns.HMAC_SHA256})
 _MIN_SYMMETRIC_KEY_BYTES = 16
 _DIGEST_PAIR = (f"{_DS}DigestMethod", f"{_DS}DigestValue")
 
@@ -153,13 +145,13 @@ def sign_endorsing(
         raise ValueError("a holder-of-key token needs an attached reference (R49)")
     targets = [timestamp] if to_header is None else [timestamp, to_header]
     signature = xmlsec.template.create(
-        security, _C.TransformExclC14N, _SIGNATURE_TRANSFORMS[algorithms.signature], ns="ds"
+        security, _C.TransformExclC14N, XMLSEC_SIGNATURE_TRANSFORMS[algorithms.signature], ns="ds"
     )
     security.append(signature)
     context = xmlsec.SignatureContext()
     for target, prefix in zip(targets, ("TS", "To"), strict=False):
         reference = xmlsec.template.add_reference(
-            signature, _DIGEST_TRANSFORMS[algorithms.digest], uri=f"#{_ensure_id(target, prefix)}"
+            signature, XMLSEC_DIGEST_TRANSFORMS[algorithms.digest], uri=f"#{_ensure_id(target, prefix)}"
         )
         xmlsec.template.add_transform(reference, _C.TransformExclC14N)
         context.register_id(target, "Id", ns.WSU)
@@ -324,12 +316,11 @@ def verify_endorsing(
     if _algorithm(signed_info, "CanonicalizationMethod") != ns.C14N_EXCLUSIVE:
         raise _refuse("algorithm", "only exclusive c14n may canonicalize SignedInfo")
     method = _algorithm(signed_info, "SignatureMethod")
-    allowed_methods = _allowed_methods(symmetric, allow_sha1)
-    if method not in allowed_methods:
+    policy = algorithm_policy(allow_sha1=allow_sha1)
+    if method not in policy.proof_signatures(symmetric=symmetric):
         kind = "symmetric" if symmetric else "public"
         raise _refuse("algorithm", f"signature method {method!r} does not fit a {kind} key")
-    # HMAC digests cover only what the client itself signs, so SHA-1 collisions give nothing.
-    allowed_digests = frozenset({ns.SHA256} | ({ns.SHA1} if symmetric or allow_sha1 else set()))
+    allowed_digests = policy.proof_digests(symmetric=symmetric)
     references = element_children(signed_info)[2:]
     if not references or any(r.tag != f"{_DS}Reference" for r in references):
         raise _refuse("proof-signature-profile", "SignedInfo must hold only References after its methods")
@@ -348,12 +339,6 @@ def verify_endorsing(
     _verify(signature, covered, key, method)
 
 
-def _allowed_methods(symmetric: bool, allow_sha1: bool) -> frozenset[str]:
-    if symmetric:
-        return _SYMMETRIC_METHODS
-    return frozenset({ns.RSA_SHA256, ns.ECDSA_SHA256} | ({ns.RSA_SHA1} if allow_sha1 else set()))
-
-
 def _resolve(document: etree._Element, identifier: str) -> etree._Element:
     """The element carrying ``wsu:Id=identifier``; the ID must be unique under every ID name."""
     if count_id(document, identifier) != 1:
@@ -370,8 +355,8 @@ def _verify(signature: etree._Element, covered: Sequence[etree._Element], key: P
         context.register_id(element, "Id", ns.WSU)
     context.enable_signature_transform(_C.TransformExclC14N)
     context.enable_reference_transform(_C.TransformExclC14N)
-    context.enable_signature_transform(_SIGNATURE_TRANSFORMS[method])
-    for digest in _DIGEST_TRANSFORMS.values():
+    context.enable_signature_transform(XMLSEC_SIGNATURE_TRANSFORMS[method])
+    for digest in XMLSEC_DIGEST_TRANSFORMS.values():
         context.enable_reference_transform(digest)
     context.key = key.xmlsec_key()
     try:

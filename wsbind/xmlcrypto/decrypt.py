@@ -13,51 +13,23 @@ import copy
 import logging
 
 import xmlsec
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
 from wsbind.errors import WsBindError
 from wsbind.soap import namespaces as ns
 from wsbind.soap.namespaces import (
-    AES128_CBC,
-    AES128_GCM,
-    AES192_CBC,
-    AES192_GCM,
-    AES256_CBC,
-    AES256_GCM,
     ELEMENT_TYPE,
-    RSA_1_5,
     RSA_OAEP,
-    RSA_OAEP_MGF1P,
 )
 from wsbind.soap.xmlparse import DEFAULT_LIMITS, ParseLimits, parse_xml
 from wsbind.soap.xmlread import decode_base64, element_children
+from wsbind.xmlcrypto.algorithms import KEY_TRANSPORT, MGF1_SHA1, OAEP_DIGESTS, OAEP_MGFS, algorithm_policy
 
-__all__ = [
-    "DecryptionFailed",
-    "AssertionDecrypter",
-    "ALLOWED_DATA_ALGORITHMS",
-    "ALLOWED_KEY_TRANSPORT",
-    "AES128_CBC",
-    "AES192_CBC",
-    "AES256_CBC",
-    "AES128_GCM",
-    "AES192_GCM",
-    "AES256_GCM",
-    "RSA_OAEP_MGF1P",
-    "RSA_OAEP",
-    "RSA_1_5",
-    "ELEMENT_TYPE",
-]
+__all__ = ["DecryptionFailed", "AssertionDecrypter"]
 
 
-ALLOWED_DATA_ALGORITHMS = frozenset(
-    {AES128_CBC, AES192_CBC, AES256_CBC, AES128_GCM, AES192_GCM, AES256_GCM}
-)
-GCM_DATA_ALGORITHMS = frozenset({AES128_GCM, AES192_GCM, AES256_GCM})
-"""What ``allow_cbc=False`` leaves: CBC without a MAC is what makes padding oracles possible."""
-ALLOWED_KEY_TRANSPORT = frozenset({RSA_OAEP_MGF1P, RSA_OAEP})
 
 _MESSAGE = "decryption failed"
 _log = logging.getLogger("wsbind.decryption")
@@ -86,9 +58,6 @@ _DATA_CHILDREN = frozenset(
     {_ENCRYPTION_METHOD, _KEY_INFO, _CIPHER_DATA, f"{_X}EncryptionProperties"}
 )
 _KEY_CHILDREN = _DATA_CHILDREN | {f"{_X}ReferenceList", f"{_X}CarriedKeyName"}
-_MGF1_SHA1 = ns.XENC11 + "mgf1sha1"
-_OAEP_HASHES: dict[str, type[hashes.HashAlgorithm]] = {ns.SHA1: hashes.SHA1, ns.SHA256: hashes.SHA256}
-_OAEP_MGFS: dict[str, type[hashes.HashAlgorithm]] = {_MGF1_SHA1: hashes.SHA1, ns.XENC11 + "mgf1sha256": hashes.SHA256}
 
 
 class DecryptionFailed(WsBindError):
@@ -137,7 +106,7 @@ class AssertionDecrypter:
             serialization.NoEncryption(),
         )
         self._private_key = private_key
-        self._data_algorithms = ALLOWED_DATA_ALGORITHMS if allow_cbc else GCM_DATA_ALGORITHMS
+        self._data_algorithms = algorithm_policy(allow_cbc=allow_cbc).data_encryption
         key = xmlsec.Key.from_memory(pem, xmlsec.constants.KeyDataFormatPem)
         # Built once: creating a KeysManager loads the system CA store (~15 ms). Sharing it
         # across threads is safe: decryption only reads it and gets its own copy of the key.
@@ -172,7 +141,7 @@ class AssertionDecrypter:
         if key.tag != _ENCRYPTED_KEY or any(True for _ in key.iter(_RETRIEVAL_METHOD, _CIPHER_REFERENCE)):
             raise _Reject("not a self-contained EncryptedKey")
         _check_children(key, _KEY_CHILDREN)
-        _algorithm(key, ALLOWED_KEY_TRANSPORT, "key transport")
+        _algorithm(key, KEY_TRANSPORT, "key transport")
         _check_cipher_data(key, "EncryptedKey")
         method = key.find(_ENCRYPTION_METHOD)
         assert method is not None
@@ -180,8 +149,8 @@ class AssertionDecrypter:
         mgfs = [m.get("Algorithm", "") for m in method if m.tag == f"{{{ns.XENC11}}}MGF"]
         if len(digests) > 1 or len(mgfs) > 1 or len(element_children(method)) != len(digests) + len(mgfs):
             raise _Reject("unexpected EncryptionMethod content")
-        digest = _OAEP_HASHES.get(digests[0] if digests else ns.SHA1)
-        mgf = _OAEP_MGFS.get(mgfs[0] if mgfs else _MGF1_SHA1)
+        digest = OAEP_DIGESTS.get(digests[0] if digests else ns.SHA1)
+        mgf = OAEP_MGFS.get(mgfs[0] if mgfs else MGF1_SHA1)
         if digest is None or mgf is None or (mgfs and method.get("Algorithm") != RSA_OAEP):
             raise _Reject("OAEP parameters not allowed")
         cipher_value = key.findtext(f"{_CIPHER_DATA}/{_CIPHER_VALUE}") or ""
@@ -236,7 +205,7 @@ class AssertionDecrypter:
         if not (in_key_info or beside):
             raise _Reject("EncryptedKey is neither in EncryptedData/KeyInfo nor beside it")
         _check_children(key, _KEY_CHILDREN)
-        _algorithm(key, ALLOWED_KEY_TRANSPORT, "key transport")
+        _algorithm(key, KEY_TRANSPORT, "key transport")
         _check_cipher_data(key, "EncryptedKey")
         return data, key
 

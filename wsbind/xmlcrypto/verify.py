@@ -31,18 +31,11 @@ from wsbind.errors import FaultCode, SecurityVerificationError, not_authenticate
 from wsbind.soap import namespaces as ns
 from wsbind.soap.xmlread import decode_base64, element_children
 from wsbind.xmlcrypto._fast import OutsideFastPath, PreparedSignature
+from wsbind.xmlcrypto.algorithms import ASSERTION_TRANSFORMS, CANONICALIZATIONS, algorithm_policy
 
 log = logging.getLogger("wsbind.signature")
 
 _DS = f"{{{ns.DS}}}"
-_C14N = frozenset({ns.C14N_EXCLUSIVE, ns.C14N_INCLUSIVE})
-_TRANSFORMS = frozenset({ns.ENVELOPED, ns.C14N_EXCLUSIVE, ns.C14N_INCLUSIVE})
-_STRONG_SIGNATURES = frozenset(
-    {ns.RSA_SHA256, ns.RSA_SHA384, ns.RSA_SHA512, ns.ECDSA_SHA256, ns.ECDSA_SHA384, ns.ECDSA_SHA512}
-)
-_STRONG_DIGESTS = frozenset({ns.SHA256, ns.SHA384, ns.SHA512})
-_SHA1_SIGNATURES = _STRONG_SIGNATURES | {ns.RSA_SHA1, ns.ECDSA_SHA1}
-_SHA1_DIGESTS = _STRONG_DIGESTS | {ns.SHA1}
 _EXC_INCLUSIVE_NAMESPACES = f"{{{ns.C14N_EXCLUSIVE}}}InclusiveNamespaces"
 
 
@@ -141,8 +134,8 @@ def check_profile(
     if len(signatures) != 1 or signatures[0].getparent() is not assertion:
         raise _invalid_token("signature-profile", "the assertion must hold exactly one enveloped ds:Signature")
     signature = signatures[0]
-    allowed_signatures = _SHA1_SIGNATURES if allow_sha1 else _STRONG_SIGNATURES
-    allowed_digests = _SHA1_DIGESTS if allow_sha1 else _STRONG_DIGESTS
+    policy = algorithm_policy(allow_sha1=allow_sha1)
+    allowed_signatures, allowed_digests = policy.assertion_signatures, policy.assertion_digests
 
     children = element_children(signature)
     names = [c.tag[len(_DS) :] for c in children if c.tag.startswith(_DS)]
@@ -156,7 +149,7 @@ def check_profile(
     signed_info = children[0]
 
     c14n = _only_child(signed_info, f"{_DS}CanonicalizationMethod", "CanonicalizationMethod")
-    if _algorithm(c14n, "CanonicalizationMethod") not in _C14N:
+    if _algorithm(c14n, "CanonicalizationMethod") not in CANONICALIZATIONS:
         raise _invalid_token("algorithm", f"canonicalization {c14n.get('Algorithm')!r} is not allowed")
     _only_inclusive_namespaces(c14n)
     method = _only_child(signed_info, f"{_DS}SignatureMethod", "SignatureMethod")
@@ -177,7 +170,7 @@ def check_profile(
     if len(transforms_parent) > 1 or (transforms_parent and len(transforms_parent[0]) != len(transforms)):
         raise _invalid_token("signature-profile", "malformed Transforms")
     algorithms = [_algorithm(t, "Transform") for t in transforms]
-    if ns.ENVELOPED not in algorithms or len(algorithms) > 2 or not set(algorithms) <= _TRANSFORMS:
+    if ns.ENVELOPED not in algorithms or len(algorithms) > 2 or not set(algorithms) <= ASSERTION_TRANSFORMS:
         raise _invalid_token("algorithm", f"transforms {algorithms} are outside the SAML profile")
     for transform in transforms:
         _only_inclusive_namespaces(transform)
