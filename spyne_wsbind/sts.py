@@ -17,15 +17,11 @@ from __future__ import annotations
 import io
 import itertools
 import logging
-import secrets
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 from spyne import AnyXml, Application, ServiceBase, rpc
 from spyne.model.fault import Fault
@@ -33,52 +29,31 @@ from spyne.protocol.soap import Soap11, Soap12
 
 from spyne_wsbind.handler import SecuredWsgiApplication, SecurityHandler, request_context, verified_message
 from spyne_wsbind.properties import get_message_property
-from wsbind.errors import FaultCode, TrustFaultCode, TrustProtocolError, loggable
+from wsbind.errors import FaultCode, IssuanceRefused, TrustFaultCode, TrustProtocolError, loggable
 from wsbind.model.bindings import HttpHeaderAuthSecurityBinding, UsernameMessageSecurityBinding
 from wsbind.model.description import SecurityDescription
-from wsbind.model.enums import MessageProperty, SecurityKeyType, TrustVersion
+from wsbind.model.enums import MessageProperty, TrustVersion
 from wsbind.saml.issuer import (
-    BEARER_V1,
-    BEARER_V2,
-    HOLDER_OF_KEY_V1,
-    HOLDER_OF_KEY_V2,
     SamlIssuer,
-    SamlVersion,
 )
 from wsbind.soap import namespaces as ns
 from wsbind.soap.envelope import SOAP_CONTENT_TYPES, build_envelope, read_envelope, soap_namespace_for_content_type
 from wsbind.soap.timeutil import utcnow
 from wsbind.soap.xmlparse import XmlRejected, parse_xml
 from wsbind.soap.xmlread import element_children
-from wsbind.trust.client import saml_token_reference
+from wsbind.trust.issuance import ClaimsCallback, IssuancePolicy
 from wsbind.trust.protocol import TrustProtocol, trust_protocol
-from wsbind.trust.psha1 import computed_key
 from wsbind.trust.server import (
-    IssuedTokenResponse,
-    IssueRequest,
     build_response,
     build_trust_fault,
     read_request,
 )
-from wsbind.wss.proof import encrypted_key_info
-from wsbind.xmlcrypto.certs import CertificateSource, load_certificate
+from wsbind.xmlcrypto.certs import CertificateSource
 
-__all__ = ["SecurityTokenService", "ClaimsCallback", "SAML_TOKEN_TYPES"]
+__all__ = ["SecurityTokenService"]
 
 log = logging.getLogger("spyne_wsbind.sts")
 
-ClaimsCallback = Callable[[str, str], Mapping[str, str | Sequence[str]]]
-"""``(username, applies_to) -> SAML attributes`` for the token; raise to refuse (RequestFailed)."""
-
-SAML_TOKEN_TYPES: Mapping[str, SamlVersion] = {
-    ns.SAML11_TOKEN_TYPE: SamlVersion.V1_1,
-    ns.SAML1: SamlVersion.V1_1,
-    ns.SAML20_TOKEN_TYPE: SamlVersion.V2_0,
-    ns.SAML2: SamlVersion.V2_0,
-}
-"""Every wst:TokenType this STS issues: the token-profile URIs and the assertion-namespace forms."""
-
-MIN_KEY_BITS, MAX_KEY_BITS = 128, 512
 _SOAP_NAMESPACES = (ns.SOAP11, ns.SOAP12)
 
 # spyne registers every Application by (tns, name) and warns when one replaces another.
@@ -86,15 +61,6 @@ _APP_SERIAL = itertools.count(1)
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-
-
-class _Refused(Exception):
-    """Why one request gets a WS-Trust fault: ``code`` goes to the peer, ``detail`` to the log."""
-
-    def __init__(self, code: TrustFaultCode, detail: str) -> None:
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
 
 
 class _TrustFault(Fault):  # type: ignore[misc]
@@ -109,15 +75,6 @@ class _TrustFault(Fault):  # type: ignore[misc]
         side = "Server" if code == TrustFaultCode.REQUEST_FAILED else "Client"
         super().__init__(faultcode=f"{side}.{code.value}", faultstring=code.generic_message)
         self.trust_code = code
-
-
-@dataclass(frozen=True)
-class _ProofKey:
-    """The symmetric proof key of one token and what the RSTR tells the requestor about it."""
-
-    key: bytes
-    proof_secret: bytes | None  # server-only entropy: the key itself, in RequestedProofToken
-    issuer_entropy: bytes | None  # combined entropy: our half, the requestor computes the key
 
 
 def _handler_fault_code(code: FaultCode) -> TrustFaultCode:
@@ -155,36 +112,15 @@ class SecurityTokenService:
         clock: Callable[[], datetime] = utcnow,
         key_size: int = 256,
     ) -> None:
-        if not isinstance(issuer, SamlIssuer):
-            raise TypeError("issuer must be a wsbind.SamlIssuer")
-        if not relying_parties:
-            raise ValueError(
-                "relying_parties is empty: name every AppliesTo address this STS may issue tokens for "
-                "(an STS must not mint tokens for arbitrary audiences)"
-            )
-        loaded: dict[str, x509.Certificate | None] = {}
-        for address, source in relying_parties.items():
-            if not isinstance(address, str) or not address:
-                raise ValueError("relying_parties keys are AppliesTo addresses (non-empty strings)")
-            certificate = None if source is None else load_certificate(source, what=f"relying_parties[{address!r}]")
-            loaded[address] = certificate
-            if certificate is not None and not isinstance(certificate.public_key(), rsa.RSAPublicKey):
-                raise ValueError(
-                    f"relying party {address!r}: proof keys are encrypted with RSA-OAEP, so its certificate "
-                    "must hold an RSA key (or give None to issue bearer tokens only)"
-                )
-        if default_token_type not in SAML_TOKEN_TYPES:
-            raise ValueError(f"default_token_type must be one of {sorted(SAML_TOKEN_TYPES)}")
-        if lifetime <= timedelta(0):
-            raise ValueError("lifetime must be positive")
-        _check_key_size(key_size)
-        self.issuer = issuer
-        self.relying_parties = loaded
-        self.claims = claims
-        self.lifetime = lifetime
-        self.default_token_type = default_token_type
-        self.key_size = key_size
-        self._clock = clock
+        self.policy = IssuancePolicy(
+            issuer,
+            relying_parties=relying_parties,
+            claims=claims,
+            lifetime=lifetime,
+            default_token_type=default_token_type,
+            clock=clock,
+            key_size=key_size,
+        )
 
     # --- WSGI ------------------------------------------------------------------------------
 
@@ -214,7 +150,7 @@ class SecurityTokenService:
             handler = SecurityHandler(
                 description,
                 trust_forwarded_proto=trust_forwarded_proto,
-                clock=clock or self._clock,
+                clock=clock or self.policy.clock,
                 fault_builder=partial(_handler_fault, protocol),
             )
             for soap_ns in _SOAP_NAMESPACES:
@@ -256,18 +192,19 @@ class SecurityTokenService:
         try:
             username = get_message_property(ctx, MessageProperty.USERNAME)
             if not username:
-                raise _Refused(TrustFaultCode.FAILED_AUTHENTICATION, "no authenticated user name")
+                raise IssuanceRefused(TrustFaultCode.FAILED_AUTHENTICATION, "no authenticated user name")
             request = read_request(_request_element(ctx))
             if request.protocol.namespace != protocol.namespace:
-                raise _Refused(TrustFaultCode.INVALID_REQUEST, "RST namespace does not match the endpoint")
-            return build_response(protocol, self._issue(username, request))
-        except _Refused as exc:
+                raise IssuanceRefused(TrustFaultCode.INVALID_REQUEST, "RST namespace does not match the endpoint")
+            return build_response(protocol, self.policy.issue(username, request))
+        except IssuanceRefused as exc:
             log.warning(
                 "STS refused a request from user %s: %s %s: %s",
                 _who(username),
                 exc.code.value,
                 _context(ctx),
                 loggable(exc.detail),
+                exc_info=exc.__cause__,  # a claims callback that raised: its traceback, for the operator
             )
             return exc.code
         except TrustProtocolError as exc:
@@ -282,120 +219,6 @@ class SecurityTokenService:
             log.exception("STS failed to issue a token for %s", _who(username))
             return TrustFaultCode.REQUEST_FAILED
 
-    def _issue(self, username: str, request: IssueRequest) -> IssuedTokenResponse:
-        applies_to = request.applies_to
-        if applies_to is None:
-            raise _Refused(TrustFaultCode.INVALID_REQUEST, "no AppliesTo: name the relying party")
-        if applies_to not in self.relying_parties:
-            raise _Refused(TrustFaultCode.INVALID_REQUEST, f"AppliesTo {applies_to!r} is not a known relying party")
-        token_type = request.token_type or self.default_token_type
-        version = SAML_TOKEN_TYPES.get(token_type)
-        if version is None:
-            raise _Refused(TrustFaultCode.INVALID_REQUEST, f"unsupported TokenType {token_type!r} (SAML 1.1/2.0 only)")
-
-        key_info: etree._Element | None = None
-        proof: _ProofKey | None = None
-        if request.key_type == SecurityKeyType.ASYMMETRIC:
-            raise _Refused(
-                TrustFaultCode.INVALID_REQUEST,
-                "KeyType PublicKey (asymmetric proof key) is not supported; ask for SymmetricKey or Bearer",
-            )
-        if request.key_type == SecurityKeyType.NONE:
-            if request.requestor_entropy is not None or request.key_size is not None:
-                raise _Refused(TrustFaultCode.INVALID_REQUEST, "a bearer request carries Entropy or KeySize")
-            method = BEARER_V1 if version is SamlVersion.V1_1 else BEARER_V2
-        else:
-            certificate = self.relying_parties[applies_to]
-            if certificate is None:
-                raise _Refused(
-                    TrustFaultCode.INVALID_REQUEST,
-                    f"a holder-of-key token was asked for relying party {applies_to!r}, which has no certificate "
-                    "to encrypt the proof key to: give its RSA certificate in relying_parties, or have the client "
-                    "ask for a bearer token (issued_token_key_type=SecurityKeyType.NONE)",
-                )
-            proof = self._proof_key(request)
-            key_info = encrypted_key_info(proof.key, certificate)
-            method = HOLDER_OF_KEY_V1 if version is SamlVersion.V1_1 else HOLDER_OF_KEY_V2
-
-        attributes = self._claims(username, applies_to)
-        issued = self._clock().astimezone(timezone.utc).replace(microsecond=0)
-        token = self.issuer.issue(
-            subject=username,
-            version=version,
-            audiences=[applies_to],
-            attributes=attributes,
-            lifetime=self.lifetime,
-            now=issued,
-            confirmation_method=method,
-            confirmation_key_info=key_info,
-        )
-        reference = saml_token_reference(token) if proof is not None else None
-        log.info(
-            "STS issued a SAML %s %s token for %s to %r",
-            version.value,
-            method.rsplit(":", 1)[-1],
-            _who(username),
-            applies_to,
-        )
-        return IssuedTokenResponse(
-            token=token,
-            token_type=token_type,
-            attached_reference=reference,
-            unattached_reference=reference,
-            created=issued,
-            expires=issued + self.lifetime,
-            applies_to=applies_to,
-            key_size=len(proof.key) * 8 if proof is not None else None,
-            proof_secret=proof.proof_secret if proof is not None else None,
-            issuer_entropy=proof.issuer_entropy if proof is not None else None,
-            context=request.context,
-        )
-
-    def _proof_key(self, request: IssueRequest) -> _ProofKey:
-        """Server-only, client-only or combined entropy, as the request chose (WS-Trust 1.3 §4.4)."""
-        entropy = request.requestor_entropy
-        algorithm = request.computed_key_algorithm
-        if entropy is None:
-            if algorithm is not None:
-                raise _Refused(TrustFaultCode.INVALID_REQUEST, "ComputedKeyAlgorithm without requestor Entropy")
-            bits = self._requested_bits(request)
-            key = secrets.token_bytes(bits // 8)
-            return _ProofKey(key, proof_secret=key, issuer_entropy=None)
-        if algorithm is None:  # client-only: the requestor's entropy is the key
-            bits = len(entropy) * 8
-            if request.key_size is not None and request.key_size != bits:
-                raise _Refused(TrustFaultCode.INVALID_REQUEST, f"KeySize {request.key_size} but {bits} bits of entropy")
-            if not MIN_KEY_BITS <= bits <= MAX_KEY_BITS:
-                raise _Refused(TrustFaultCode.INVALID_REQUEST, f"requestor entropy of {bits} bits used as a key")
-            return _ProofKey(entropy, proof_secret=None, issuer_entropy=None)
-        if algorithm != request.protocol.psha1_algorithm:
-            raise _Refused(TrustFaultCode.INVALID_REQUEST, f"unsupported ComputedKeyAlgorithm {algorithm!r}")
-        bits = self._requested_bits(request)
-        issuer_entropy = secrets.token_bytes(bits // 8)
-        return _ProofKey(computed_key(entropy, issuer_entropy, bits), proof_secret=None, issuer_entropy=issuer_entropy)
-
-    def _requested_bits(self, request: IssueRequest) -> int:
-        bits = request.key_size if request.key_size is not None else self.key_size
-        if not MIN_KEY_BITS <= bits <= MAX_KEY_BITS or bits % 8:
-            raise _Refused(
-                TrustFaultCode.INVALID_REQUEST, f"KeySize {bits}: supported are {MIN_KEY_BITS}-{MAX_KEY_BITS} bits"
-            )
-        return bits
-
-    def _claims(self, username: str, applies_to: str) -> Mapping[str, str | Sequence[str]]:
-        if self.claims is None:
-            return {}
-        try:
-            return self.claims(username, applies_to)
-        except Exception as exc:
-            log.exception("STS claims callback failed for %s / %r", _who(username), applies_to)
-            raise _Refused(TrustFaultCode.REQUEST_FAILED, "claims callback raised") from exc
-
-
-def _check_key_size(bits: int) -> None:
-    if isinstance(bits, bool) or not isinstance(bits, int) or not MIN_KEY_BITS <= bits <= MAX_KEY_BITS or bits % 8:
-        raise ValueError(f"key_size must be a multiple of 8 from {MIN_KEY_BITS} to {MAX_KEY_BITS} bits")
-
 
 def _request_element(ctx: Any) -> etree._Element:
     """The RST as our hardened parser read it from the raw bytes the handler verified.
@@ -404,11 +227,12 @@ def _request_element(ctx: Any) -> etree._Element:
     """
     verified = verified_message(ctx)
     if verified is None:  # SecurityHandler refuses such calls before the method runs
-        raise _Refused(TrustFaultCode.REQUEST_FAILED, "request was not verified")
+        raise IssuanceRefused(TrustFaultCode.REQUEST_FAILED, "request was not verified")
     body = read_envelope(verified.envelope).body
     children = element_children(body)
     if len(children) != 1:
-        raise _Refused(TrustFaultCode.INVALID_REQUEST, f"R57: the Body holds {len(children)} elements, not one RST")
+        detail = f"R57: the Body holds {len(children)} elements, not one RST"
+        raise IssuanceRefused(TrustFaultCode.INVALID_REQUEST, detail)
     return children[0]
 
 

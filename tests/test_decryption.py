@@ -556,9 +556,9 @@ def test_details_go_to_the_debug_log_only(
 ) -> None:
     root = parse_xml(encrypted_v2)
     flip_bit(cipher_value(root, KEY_VALUE), 3)
-    with caplog.at_level(logging.DEBUG, logger="wsbind.decryption"):
+    with caplog.at_level(logging.DEBUG, logger="wsbind.xmlcrypto.decrypt"):
         assert_fails(decrypter, root)
-    records = [r for r in caplog.records if r.name == "wsbind.decryption"]
+    records = [r for r in caplog.records if r.name == "wsbind.xmlcrypto.decrypt"]
     assert records and all(r.levelno == logging.DEBUG for r in records)
 
 

@@ -82,7 +82,7 @@ class _NoIssuersAuth:
 
 
 def _auth() -> Any:
-    """The stand-in, typed loosely: it is not a wsbind.authenticator.SamlAuthenticator."""
+    """The stand-in, typed loosely: it is not a wsbind.SamlAuthenticator."""
     return _Auth()
 
 

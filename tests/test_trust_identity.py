@@ -104,12 +104,12 @@ def test_list_form_lets_any_trusted_key_sign_in_any_name_and_warns_once(
     world: World, version: SamlVersion, unwarned: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The documented weakness of WWSAPI's plain list: the partner signs as our STS, and is believed."""
-    with caplog.at_level(logging.WARNING, logger="wsbind.authenticator"):
+    with caplog.at_level(logging.WARNING, logger="wsbind.saml.authenticator"):
         certs = [world.issuer.certificate, world.partner.certificate]
         unbound = CertSignedSamlAuthenticator(certs, audiences=[AUDIENCE])
         CertSignedSamlAuthenticator(certs, audiences=[AUDIENCE])
         CertSignedSamlAuthenticator([world.issuer.certificate])
-    warnings = [r for r in caplog.records if r.name == "wsbind.authenticator" and r.levelno == logging.WARNING]
+    warnings = [r for r in caplog.records if r.name == "wsbind.saml.authenticator" and r.levelno == logging.WARNING]
     assert len(warnings) == 1, [r.getMessage() for r in warnings]
     text = warnings[0].getMessage()
     assert "any trusted issuer may sign assertions in any other's name" in text
@@ -126,9 +126,9 @@ def test_list_form_lets_any_trusted_key_sign_in_any_name_and_warns_once(
 
 
 def test_mapping_form_does_not_warn(world: World, unwarned: None, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="wsbind.authenticator"):
+    with caplog.at_level(logging.WARNING, logger="wsbind.saml.authenticator"):
         authenticator = bound(world)
-    assert not [r for r in caplog.records if r.name == "wsbind.authenticator"]
+    assert not [r for r in caplog.records if r.name == "wsbind.saml.authenticator"]
     assert authenticator.trusted_issuer_names == frozenset({ISSUER_NAME, PARTNER_NAME})
 
 

@@ -260,11 +260,11 @@ def test_validator_anything_but_true_rejects(
 
 
 def test_raising_validator_is_logged_not_propagated(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG, logger="wsbind.username_token")
+    caplog.set_level(logging.DEBUG, logger="wsbind.wss.username")
     with pytest.raises(SecurityVerificationError) as info:
         check_password(raising, UsernameTokenClaims("max", SECRET))
     assert info.value.__cause__ is None and info.value.__suppress_context__
-    records = [r for r in caplog.records if r.name == "wsbind.username_token"]
+    records = [r for r in caplog.records if r.name == "wsbind.wss.username"]
     assert len(records) == 1
     assert "RuntimeError" in records[0].getMessage() and "max" in records[0].getMessage()
     assert SECRET not in caplog.text

@@ -167,6 +167,15 @@ class SecurityTokenServiceFault(WsBindError):
         super().__init__(f"the security token service answered with a fault: {code}: {reason}")
 
 
+class IssuanceRefused(WsBindError):
+    """An STS refuses one token request: ``code`` goes to the requestor, ``detail`` only to the log."""
+
+    def __init__(self, code: TrustFaultCode, detail: str) -> None:
+        super().__init__(f"{code.value}: {detail}")
+        self.code = code
+        self.detail = detail
+
+
 class TrustFaultCode(str, Enum):
     """WS-Trust's fault codes (local names in the wst namespace)."""
 

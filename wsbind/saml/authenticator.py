@@ -67,7 +67,7 @@ from wsbind.xmlcrypto.verify import (
 if TYPE_CHECKING:
     from wsbind.xmlcrypto.decrypt import AssertionDecrypter
 
-log = logging.getLogger("wsbind.authenticator")
+log = logging.getLogger(__name__)
 
 SamlValidator = Callable[[SamlAssertion], object]
 """WS_VALIDATE_SAML_CALLBACK: raise (or return False) to reject the assertion (R61)."""

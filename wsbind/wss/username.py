@@ -37,7 +37,7 @@ USERNAME_TOKEN_PROFILE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-ws
 PASSWORD_TEXT = USERNAME_TOKEN_PROFILE + "#PasswordText"
 PASSWORD_DIGEST = USERNAME_TOKEN_PROFILE + "#PasswordDigest"
 
-log = logging.getLogger("wsbind.username_token")
+log = logging.getLogger(__name__)
 
 _USERNAME_TOKEN = f"{{{ns.WSSE}}}UsernameToken"
 _USERNAME = f"{{{ns.WSSE}}}Username"

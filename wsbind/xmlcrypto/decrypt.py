@@ -32,7 +32,7 @@ __all__ = ["DecryptionFailed", "AssertionDecrypter"]
 
 
 _MESSAGE = "decryption failed"
-_log = logging.getLogger("wsbind.decryption")
+_log = logging.getLogger(__name__)
 
 _X = f"{{{ns.XENC}}}"
 _ENCRYPTED_ASSERTION = f"{{{ns.SAML2}}}EncryptedAssertion"

@@ -33,7 +33,7 @@ from wsbind.soap.xmlread import decode_base64, element_children
 from wsbind.xmlcrypto._fast import OutsideFastPath, PreparedSignature
 from wsbind.xmlcrypto.algorithms import ASSERTION_TRANSFORMS, CANONICALIZATIONS, algorithm_policy
 
-log = logging.getLogger("wsbind.signature")
+log = logging.getLogger(__name__)
 
 _DS = f"{{{ns.DS}}}"
 _EXC_INCLUSIVE_NAMESPACES = f"{{{ns.C14N_EXCLUSIVE}}}InclusiveNamespaces"
