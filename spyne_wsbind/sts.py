@@ -29,7 +29,7 @@ from spyne.protocol.soap import Soap11, Soap12
 
 from spyne_wsbind.handler import SecuredWsgiApplication, SecurityHandler, request_context, verified_message
 from spyne_wsbind.properties import get_message_property
-from wsbind.errors import FaultCode, IssuanceRefused, TrustFaultCode, TrustProtocolError, loggable
+from wsbind.errors import FaultCode, IssuanceRefused, TrustFaultCode, TrustProtocolError, WsBindValueError, loggable
 from wsbind.model.bindings import HttpHeaderAuthSecurityBinding, UsernameMessageSecurityBinding
 from wsbind.model.description import SecurityDescription
 from wsbind.model.enums import MessageProperty, TrustVersion
@@ -139,7 +139,7 @@ class SecurityTokenService:
         if description.find(UsernameMessageSecurityBinding) is None and (
             description.find(HttpHeaderAuthSecurityBinding) is None
         ):
-            raise ValueError(
+            raise WsBindValueError(
                 "an STS issues tokens about its caller, so its description must authenticate one: add "
                 "UsernameMessageSecurityBinding(password_validator=...) or "
                 "HttpHeaderAuthSecurityBinding(password_validator=..., properties={HTTP_HEADER_AUTH_SCHEME: BASIC})"

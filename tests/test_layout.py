@@ -49,7 +49,8 @@ EXPORTED = {
         # pipelines
         "OutgoingSecurity", "MessageVerifier", "TransportFacts", "VerifiedMessage",
         # errors and warnings
-        "WsBindError", "InvalidSecurityDescription", "UnsupportedBinding", "InvalidToken", "TokenFreed",
+        "WsBindError", "WsBindValueError", "WsBindTypeError", "InvalidSecurityDescription", "UnsupportedBinding",
+        "InvalidToken", "TokenFreed",
         "TokenUnavailable", "InsecureTransport", "MessagePropertyUnavailable", "SecurityVerificationError",
         "KeyLoadError", "AnonymousServerWarning", "FaultCode",
     },
@@ -158,3 +159,39 @@ def test_nothing_private_is_imported_across_packages() -> None:
                 if private and taken != "__version__" and target_package != package:
                     crossings.append(f"{name} imports {target}{'.' + taken if taken else ''}")
     assert crossings == []
+
+
+# Built-in exceptions production code may still raise: an invariant that cannot break (RuntimeError
+# marks unreachable code) and the import guard's ImportError (Python's own import protocol).
+_BUILTIN_RAISES_ALLOWED = {"RuntimeError", "ImportError"}
+
+
+def test_everything_raised_is_a_wsbind_error() -> None:
+    """Callers catch WsBindError for anything wsbind refuses; ValueError/TypeError remain second bases."""
+    import builtins
+
+    offenders = []
+    for path in _modules().values():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and isinstance(node.exc.func, ast.Name):
+                raised = node.exc.func.id
+                builtin = getattr(builtins, raised, None)
+                if isinstance(builtin, type) and issubclass(builtin, BaseException):
+                    if raised not in _BUILTIN_RAISES_ALLOWED:
+                        offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} raises {raised}")
+    assert offenders == []
+    from wsbind.errors import WsBindError
+
+    for name in _modules():
+        if any(part.startswith("_") for part in name.split(".")):
+            continue
+        module = importlib.import_module(name)
+        for attribute, value in vars(module).items():
+            if (
+                isinstance(value, type)
+                and issubclass(value, Exception)
+                and not issubclass(value, Warning)
+                and value.__module__ == name
+                and not attribute.startswith("_")
+            ):
+                assert issubclass(value, WsBindError), f"{name}.{attribute} does not derive from WsBindError"

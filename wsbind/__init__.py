@@ -6,6 +6,8 @@ verifier. ``zeep_wsbind`` and ``spyne_wsbind`` adapt it to zeep clients and spyn
 """
 
 from wsbind.errors import (
+    WsBindTypeError,
+    WsBindValueError,
     AnonymousServerWarning,
     FaultCode,
     InsecureTransport,
@@ -195,6 +197,8 @@ __all__ = [
     "VerifiedMessage",
     # errors
     "WsBindError",
+    "WsBindValueError",
+    "WsBindTypeError",
     "InvalidSecurityDescription",
     "UnsupportedBinding",
     "InvalidToken",

@@ -10,6 +10,17 @@ class WsBindError(Exception):
     """Root of every error wsbind raises."""
 
 
+class WsBindValueError(WsBindError, ValueError):
+    """A value given to wsbind is wrong; the message says which and how to fix it.
+
+    Also a ``ValueError``, so code that catches that keeps working.
+    """
+
+
+class WsBindTypeError(WsBindError, TypeError):
+    """A value given to wsbind has the wrong type; also a ``TypeError``."""
+
+
 class InvalidSecurityDescription(WsBindError, ValueError):
     """A description breaks a creation-time rule; the message names it ("R18: ...")."""
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from wsbind.errors import InsecureTransport
+from wsbind.errors import InsecureTransport, WsBindValueError
 from wsbind.model.algorithms import SecurityAlgorithmSuite
 from wsbind.model.bindings import (
     HttpHeaderAuthSecurityBinding,
@@ -168,7 +168,7 @@ def _to_header(envelope: etree._Element, address: str) -> etree._Element:
     assert header is not None  # apply_security_header made it
     found = header.findall(f"{{{ns.WSA}}}To")
     if len(found) > 1:
-        raise ValueError("the envelope has two WS-Addressing To headers")
+        raise WsBindValueError("the envelope has two WS-Addressing To headers")
     if found:
         return found[0]
     to = etree.SubElement(header, f"{{{ns.WSA}}}To", nsmap={"wsa": ns.WSA})

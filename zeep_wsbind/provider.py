@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Unpack
 
-from wsbind.errors import TokenUnavailable, WsBindError
+from wsbind.errors import TokenUnavailable, WsBindError, WsBindValueError
 from wsbind.model.enums import SecurityKeyType
 from wsbind.soap.timeutil import utcnow
 from wsbind.wss.tokens import XmlSecurityToken
@@ -70,11 +70,11 @@ class IssuedTokenProvider:
         **properties: Unpack[_OtherProperties],
     ) -> None:
         if not 0 < renew_at <= 1:
-            raise ValueError(f"renew_at is a fraction of the token's lifetime in (0, 1], not {renew_at!r}")
+            raise WsBindValueError(f"renew_at is a fraction of the token's lifetime in (0, 1], not {renew_at!r}")
         if default_lifetime <= timedelta(0) or retry_interval < timedelta(0):
-            raise ValueError("default_lifetime must be positive and retry_interval not negative")
+            raise WsBindValueError("default_lifetime must be positive and retry_interval not negative")
         if not applies_to:
-            raise ValueError("applies_to names the relying party the token is for (e.g. its https:// address)")
+            raise WsBindValueError("applies_to names the relying party the token is for (e.g. its https:// address)")
         self.channel = channel
         self.applies_to = applies_to
         self.renew_at = renew_at

@@ -21,7 +21,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from requests.adapters import HTTPAdapter
 
-from wsbind.errors import KeyLoadError, UnsupportedBinding
+from wsbind.errors import KeyLoadError, UnsupportedBinding, WsBindTypeError, WsBindValueError
 from wsbind.model.bindings import SslTransportSecurityBinding
 from wsbind.model.credentials import CertCredential
 from wsbind.model.enums import CertFailure, SecureProtocol, SecurityBindingProperty
@@ -42,7 +42,7 @@ def tls_context(verify: Verify, binding: SslTransportSecurityBinding | None = No
         context = verify
     elif verify is False:
         if certificate is not None:
-            raise ValueError(
+            raise WsBindValueError(
                 "verify=False with a client certificate would hand the certificate's proof to any server; "
                 "give verify the CA file that signed the server's certificate."
             )
@@ -60,7 +60,7 @@ def tls_context(verify: Verify, binding: SslTransportSecurityBinding | None = No
                 "give the file holding the CA that signed the server's certificate."
             ) from exc
     else:
-        raise TypeError(f"verify is True, False, a CA file path or an ssl.SSLContext, not {verify!r}")
+        raise WsBindTypeError(f"verify is True, False, a CA file path or an ssl.SSLContext, not {verify!r}")
     if binding is not None:
         _apply_properties(context, binding.properties)
     if certificate is not None:

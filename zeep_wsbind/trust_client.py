@@ -21,7 +21,7 @@ from typing import Any, Literal, TypedDict, Unpack
 import requests
 from lxml import etree
 
-from wsbind.errors import SecurityVerificationError, TrustProtocolError, WsBindError
+from wsbind.errors import SecurityVerificationError, TrustProtocolError, WsBindError, WsBindValueError
 from wsbind.model.bindings import SslTransportSecurityBinding
 from wsbind.model.description import SecurityDescription
 from wsbind.model.enums import (
@@ -125,9 +125,9 @@ class TrustChannel:
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if soap_version not in ("1.1", "1.2"):
-            raise ValueError(f"soap_version must be '1.1' or '1.2', not {soap_version!r}")
+            raise WsBindValueError(f"soap_version must be '1.1' or '1.2', not {soap_version!r}")
         if max_response_bytes <= 0:
-            raise ValueError("max_response_bytes must be positive")
+            raise WsBindValueError("max_response_bytes must be positive")
         self.address = address
         self.description = description
         self.soap_ns = ns.SOAP12 if soap_version == "1.2" else ns.SOAP11

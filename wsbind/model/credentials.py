@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from cryptography import x509
 
+from wsbind.errors import WsBindTypeError
 from wsbind.model.enums import CertCredentialType, UsernameCredentialType, WindowsIntegratedAuthCredentialType
 from wsbind.xmlcrypto.certs import PrivateKey, load_certificates, load_key_and_certificate, load_private_key
 
@@ -39,7 +40,7 @@ class CertCredential:
             if value is None and name == "key_file":
                 continue
             if not isinstance(value, str | os.PathLike) or not os.fspath(value):
-                raise TypeError(
+                raise WsBindTypeError(
                     f"CertCredential.{name} is the path of a file, not {value!r}; to use objects or bytes, "
                     "pass them where the API takes a key or certificate (see wsbind.load_key_and_certificate)."
                 )

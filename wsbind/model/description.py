@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from wsbind.errors import AnonymousServerWarning
+from wsbind.errors import AnonymousServerWarning, WsBindTypeError
 from wsbind.model import rules
 from wsbind.model.algorithms import SecurityAlgorithmSuite, suite_allows_sha1
 from wsbind.model.bindings import SecurityBinding, SslTransportSecurityBinding
@@ -63,13 +63,13 @@ class SecurityDescription:
         or share it; None (or False) validates every token in full.
         """
         if not isinstance(limits, MessageLimits):
-            raise TypeError("limits must be a wsbind.MessageLimits")
+            raise WsBindTypeError("limits must be a wsbind.MessageLimits")
         if token_cache is True:
             token_cache = ValidatedTokenCache()
         elif token_cache is False:
             token_cache = None
         elif token_cache is not None and not isinstance(token_cache, ValidatedTokenCache):
-            raise TypeError("token_cache must be a wsbind.ValidatedTokenCache, True, or None to opt out")
+            raise WsBindTypeError("token_cache must be a wsbind.ValidatedTokenCache, True, or None to opt out")
         self.token_cache: ValidatedTokenCache | None = token_cache
         self.bindings: tuple[SecurityBinding, ...] = tuple(bindings)
         self.properties: dict[SecurityProperty | int, Any] = dict(properties or {})

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from wsbind.errors import WsBindValueError
 from wsbind.soap.xmlparse import ParseLimits
 
 
@@ -28,9 +29,9 @@ class MessageLimits(ParseLimits):
         for name in ("max_bytes", "max_depth", "max_header_elements"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise ValueError(f"MessageLimits.{name} must be a positive int, got {value!r}")
+                raise WsBindValueError(f"MessageLimits.{name} must be a positive int, got {value!r}")
         if not isinstance(self.max_assertion_lifetime, timedelta) or self.max_assertion_lifetime <= timedelta(0):
-            raise ValueError(
+            raise WsBindValueError(
                 "MessageLimits.max_assertion_lifetime must be a positive timedelta, e.g. timedelta(hours=8)"
             )
 

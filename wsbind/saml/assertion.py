@@ -20,6 +20,7 @@ from typing import NoReturn
 from cryptography import x509
 from lxml import etree
 
+from wsbind.errors import WsBindError
 from wsbind.soap import namespaces as ns
 from wsbind.soap.timeutil import parse_xs_datetime
 
@@ -28,7 +29,7 @@ _S1 = f"{{{ns.SAML1}}}"
 _ENCRYPTED_ID = f"{_S2}EncryptedID"
 
 
-class SamlFormatError(ValueError):
+class SamlFormatError(WsBindError, ValueError):
     """The element is not a SAML assertion we can read unambiguously.
 
     ``reason`` is the refusal reason the authenticator reports (``malformed-assertion`` unless

@@ -25,7 +25,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
-from wsbind.errors import FaultCode, InvalidSecurityDescription, SecurityVerificationError, not_authenticated
+from wsbind.errors import (
+    FaultCode,
+    InvalidSecurityDescription,
+    SecurityVerificationError,
+    WsBindTypeError,
+    not_authenticated,
+)
 from wsbind.model.credentials import CertCredential
 from wsbind.model.enums import SamlAuthenticatorType
 from wsbind.model.limits import DEFAULT_MESSAGE_LIMITS, MessageLimits
@@ -236,10 +242,10 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
                     "if you accept the risk.",
                 )
         if saml_validator is not None and not callable(saml_validator):
-            raise TypeError("saml_validator must be callable: f(assertion) raising to reject")
+            raise WsBindTypeError("saml_validator must be callable: f(assertion) raising to reject")
         for name, value in (("audiences", audiences), ("recipients", recipients)):
             if isinstance(value, str):
-                raise TypeError(f"{name} is a list of URIs, not one string: {name}=[{value!r}]")
+                raise WsBindTypeError(f"{name} is a list of URIs, not one string: {name}=[{value!r}]")
         self.trusted_issuer_certs = certificates
         self.trusted_issuer_names = frozenset(n for n in by_name if n is not None)
         self.saml_validator = saml_validator
@@ -589,7 +595,7 @@ class CertSignedSamlAuthenticator(SamlAuthenticator):
 def _trusted_by_name(source: TrustedIssuerCerts) -> dict[str | None, tuple[x509.Certificate, ...]]:
     """``{issuer name: certificates}``; the plain-list form is filed under None (any name)."""
     if isinstance(source, str | bytes | os.PathLike):
-        raise TypeError(
+        raise WsBindTypeError(
             "trusted_issuer_certs takes {issuer name: certificate} or a list of certificates, "
             f"not one {type(source).__name__}: wrap it, e.g. {{'https://sts.example': cert}}"
         )
@@ -598,7 +604,7 @@ def _trusted_by_name(source: TrustedIssuerCerts) -> dict[str | None, tuple[x509.
     by_name: dict[str | None, tuple[x509.Certificate, ...]] = {}
     for name, value in source.items():
         if not isinstance(name, str):
-            raise TypeError(f"trusted_issuer_certs: an issuer name is a string, not {name!r}")
+            raise WsBindTypeError(f"trusted_issuer_certs: an issuer name is a string, not {name!r}")
         try:
             check_identifier(name, "issuer name")
         except SamlFormatError as exc:
@@ -636,12 +642,12 @@ def _make_decrypter(source: DecryptionCertSource, *, allow_cbc: bool, allow_weak
     elif isinstance(source, tuple) and len(source) == 2:
         key, _ = load_key_and_certificate(source[1], certificate=source[0])
     else:
-        raise TypeError(
+        raise WsBindTypeError(
             "decryption_cert is a CertCredential(cert_file, key_file=None, password=None) (PEM, DER or PKCS#12 "
             f"files) or a (certificate, private key) pair, not {type(source).__name__}"
         )
     if not isinstance(key, rsa.RSAPrivateKey):
-        raise TypeError("decryption_cert must hold an RSA key (XML encryption key transport is RSA-OAEP)")
+        raise WsBindTypeError("decryption_cert must hold an RSA key (XML encryption key transport is RSA-OAEP)")
     bits = weak_rsa_bits(key)
     if bits is not None and not allow_weak_rsa:
         raise InvalidSecurityDescription(

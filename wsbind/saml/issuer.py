@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
+from wsbind.errors import WsBindTypeError, WsBindValueError
 from wsbind.soap import namespaces as ns
 from wsbind.soap.namespaces import (
     AES256_GCM,
@@ -86,7 +87,7 @@ _S2 = f"{{{ns.SAML2}}}"
 def _utc_seconds(value: datetime, name: str) -> datetime:
     """SAML times are UTC; we emit whole seconds so SAML 1.1 peers parse them too."""
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware (e.g. datetime.now(timezone.utc))")
+        raise WsBindValueError(f"{name} must be timezone-aware (e.g. datetime.now(timezone.utc))")
     return value.astimezone(timezone.utc).replace(microsecond=0)
 
 
@@ -153,20 +154,20 @@ _AUDIENCES_V1 = _Siblings("saml:Audience")
 
 def _string(value: object, name: str) -> str:
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string")
+        raise WsBindTypeError(f"{name} must be a string")
     return value
 
 
 def _attribute(name: str, value: str | Sequence[str]) -> tuple[str, list[str]]:
     """One attribute's name and values, escaped."""
     if not isinstance(name, str):
-        raise TypeError(f"attribute name {name!r}: must be a string")
+        raise WsBindTypeError(f"attribute name {name!r}: must be a string")
     # A str is itself a Sequence[str]: one value, not characters.
     values = [value] if isinstance(value, str) else list(value)
     try:
         joined = "".join(values)
     except TypeError:
-        raise TypeError(f"attribute {name!r}: values must be strings") from None
+        raise WsBindTypeError(f"attribute {name!r}: values must be strings") from None
     if _text(joined) is not joined:  # one check for all values: escape them only if one needs it
         values = [_text(v) for v in values]
     return _attr(name), values
@@ -188,7 +189,7 @@ def _parse(text: str) -> etree._Element:
     except (etree.XMLSyntaxError, UnicodeEncodeError):
         # Our escaped text fails to parse only when a value holds a character XML cannot carry
         # (or one text is beyond libxml2's 10 MB limit).
-        raise ValueError(
+        raise WsBindValueError(
             "the subject, an audience, an attribute or another value holds a character XML cannot carry"
             " (or is larger than libxml2 takes)"
         ) from None
@@ -231,9 +232,9 @@ class SamlIssuer:
         ``private_key`` names a PKCS#12 or PEM file that holds both.
         ``signature_algorithm`` defaults to RSA-SHA256 or ECDSA-SHA256 by key type."""
         if not isinstance(issuer, str) or not issuer:
-            raise ValueError("issuer must be a non-empty string")
+            raise WsBindValueError("issuer must be a non-empty string")
         if _NOT_XML_CHAR.search(issuer):
-            raise ValueError("issuer holds a character XML cannot carry")
+            raise WsBindValueError("issuer holds a character XML cannot carry")
         private_key, certificate = load_key_and_certificate(private_key, password, certificate=certificate)
         self._signer = EnvelopedSigner(
             private_key,
@@ -273,11 +274,11 @@ class SamlIssuer:
         """
         version = SamlVersion(version)
         if not isinstance(subject, str) or not subject:
-            raise ValueError("subject must be a non-empty string")
+            raise WsBindValueError("subject must be a non-empty string")
         if isinstance(audiences, str):
-            raise TypeError("audiences is a sequence of URIs, not one string")
+            raise WsBindTypeError("audiences is a sequence of URIs, not one string")
         if lifetime <= _NO_TIME:
-            raise ValueError("lifetime must be positive")
+            raise WsBindValueError("lifetime must be positive")
         if now is None:
             issued = datetime.now(timezone.utc).replace(microsecond=0)
         else:
@@ -285,14 +286,14 @@ class SamlIssuer:
         start = _utc_seconds(not_before, "not_before") if not_before is not None else issued
         end = issued + lifetime
         if start >= end:
-            raise ValueError("not_before must be earlier than now + lifetime")
+            raise WsBindValueError("not_before must be earlier than now + lifetime")
         if assertion_id is None:
             assertion_id = "_" + secrets.token_hex(16)
         elif not isinstance(assertion_id, str) or not NCNAME.match(assertion_id):
-            raise ValueError("assertion_id must start with a letter or '_' (an xsd:ID)")
+            raise WsBindValueError("assertion_id must start with a letter or '_' (an xsd:ID)")
         key_info = confirmation_key_info
         if key_info is not None and key_info.tag != f"{{{ns.DS}}}KeyInfo":
-            raise ValueError("confirmation_key_info must be a ds:KeyInfo element")
+            raise WsBindValueError("confirmation_key_info must be a ds:KeyInfo element")
         issued_text = _xml_time(issued)
         fields = _Fields(
             assertion_id=assertion_id,
@@ -436,22 +437,22 @@ def encrypt_assertion(
     SAML 1.1 has no such wrapper and gives the bare xenc:EncryptedData.
     """
     if data_algorithm not in DATA_ENCRYPTION:
-        raise ValueError(f"unsupported data encryption algorithm {data_algorithm}")
+        raise WsBindValueError(f"unsupported data encryption algorithm {data_algorithm}")
     if key_transport not in KEY_TRANSPORT:
-        raise ValueError(f"unsupported key transport {key_transport} (RSA-OAEP only)")
+        raise WsBindValueError(f"unsupported key transport {key_transport} (RSA-OAEP only)")
     recipient_cert = load_certificate(recipient_cert, what="recipient_cert")
     if not isinstance(recipient_cert.public_key(), rsa.RSAPublicKey):
-        raise ValueError("the recipient certificate must hold an RSA key (for RSA-OAEP)")
+        raise WsBindValueError("the recipient certificate must hold an RSA key (for RSA-OAEP)")
 
     root = parse_xml(bytes(assertion_xml))
     if root.getprevious() is not None or root.getnext() is not None:
-        raise ValueError("assertion_xml must hold exactly one element")
+        raise WsBindValueError("assertion_xml must hold exactly one element")
     if root.tag == f"{{{ns.SAML2}}}Assertion":
         wrap = True
     elif root.tag == f"{{{ns.SAML1}}}Assertion":
         wrap = False
     else:
-        raise ValueError("assertion_xml is not a SAML 1.1 or 2.0 Assertion")
+        raise WsBindValueError("assertion_xml is not a SAML 1.1 or 2.0 Assertion")
     plaintext = bytes(assertion_xml).strip()
     if _XML_DECLARATION.match(plaintext):
         # A declaration cannot appear inside EncryptedAssertion once decrypted in place.

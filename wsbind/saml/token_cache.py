@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from wsbind.errors import WsBindValueError
+
 if TYPE_CHECKING:
     from wsbind.wss.proof import ProofKey
 
@@ -58,7 +60,7 @@ class ValidatedTokenCache:
 
     def __init__(self, max_entries: int = 10_000, max_bytes: int = 16 * 1024 * 1024) -> None:
         if max_entries < 1 or max_bytes < 1:
-            raise ValueError("max_entries and max_bytes must be positive (use token_cache=None to opt out)")
+            raise WsBindValueError("max_entries and max_bytes must be positive (use token_cache=None to opt out)")
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self._entries: OrderedDict[bytes, CachedToken] = OrderedDict()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from wsbind.errors import FaultCode, SecurityVerificationError
+from wsbind.errors import FaultCode, SecurityVerificationError, WsBindTypeError, WsBindValueError
 from wsbind.soap import namespaces as ns
 from wsbind.soap.xmlread import element_children
 
@@ -124,9 +124,9 @@ def build_envelope(
     Header is always present, even empty, so a security header can be added later.
     """
     if soap_ns not in _MUST_UNDERSTAND:
-        raise ValueError(f"soap_ns must be the SOAP 1.1 or 1.2 namespace, not {soap_ns!r}")
+        raise WsBindValueError(f"soap_ns must be the SOAP 1.1 or 1.2 namespace, not {soap_ns!r}")
     if not isinstance(body_child, etree._Element):
-        raise TypeError("body_child must be an lxml element")
+        raise WsBindTypeError("body_child must be an lxml element")
     envelope = etree.Element(f"{{{soap_ns}}}Envelope", nsmap={"s": soap_ns, "a": ns.WSA})
     header = etree.SubElement(envelope, f"{{{soap_ns}}}Header")
     if action is not None:

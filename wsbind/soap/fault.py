@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from wsbind.errors import FaultCode, TrustFaultCode
+from wsbind.errors import FaultCode, TrustFaultCode, WsBindValueError
 from wsbind.soap import namespaces as ns
 
 
@@ -22,14 +22,14 @@ def build_fault(soap_ns: str, code: FaultCode | TrustFaultCode, *, trust_namespa
     request it answers (required for those, refused for the others).
     """
     if soap_ns not in (ns.SOAP11, ns.SOAP12):
-        raise ValueError(f"soap_ns must be the SOAP 1.1 or 1.2 namespace, not {soap_ns!r}")
+        raise WsBindValueError(f"soap_ns must be the SOAP 1.1 or 1.2 namespace, not {soap_ns!r}")
     if isinstance(code, TrustFaultCode):
         if not trust_namespace:
-            raise ValueError("a WS-Trust fault code needs trust_namespace, the namespace of the request's version")
+            raise WsBindValueError("a WS-Trust fault code needs trust_namespace: the request's WS-Trust namespace")
         prefix, code_ns = "wst", trust_namespace
     else:
         if trust_namespace is not None:
-            raise ValueError("trust_namespace goes with a TrustFaultCode only")
+            raise WsBindValueError("trust_namespace goes with a TrustFaultCode only")
         prefix, code_ns = "wsse", ns.WSSE
         code = FaultCode(code)
     envelope = etree.Element(f"{{{soap_ns}}}Envelope", nsmap={"s": soap_ns, prefix: code_ns})

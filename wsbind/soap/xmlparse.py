@@ -13,6 +13,8 @@ from functools import lru_cache
 
 from lxml import etree
 
+from wsbind.errors import WsBindError, WsBindTypeError
+
 
 @dataclass(frozen=True)
 class ParseLimits:
@@ -23,7 +25,7 @@ class ParseLimits:
 DEFAULT_LIMITS = ParseLimits()
 
 
-class XmlRejected(ValueError):
+class XmlRejected(WsBindError, ValueError):
     """The bytes are not XML we are willing to read; the message says why (for logs)."""
 
 
@@ -56,7 +58,7 @@ def _make_parser() -> etree.XMLParser:
 def parse_xml(data: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> etree._Element:
     """Parse untrusted bytes into an element tree, or raise XmlRejected."""
     if not isinstance(data, bytes | bytearray | memoryview):
-        raise TypeError("parse_xml takes bytes")
+        raise WsBindTypeError("parse_xml takes bytes")
     if len(data) > limits.max_bytes:
         raise XmlRejected(f"document of {len(data)} bytes exceeds the {limits.max_bytes} limit")
     try:

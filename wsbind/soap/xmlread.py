@@ -13,6 +13,8 @@ import re
 
 from lxml import etree
 
+from wsbind.errors import WsBindValueError
+
 _XML_WHITESPACE = str.maketrans("", "", " \t\r\n")
 # XML Schema's lexical space of base64Binary: whole quanta, padding only at the end, and the unused
 # bits of a padded quantum zero (so each byte string has one spelling).
@@ -35,5 +37,5 @@ def decode_base64(text: str | None) -> bytes:
     """
     cleaned = (text or "").translate(_XML_WHITESPACE)
     if not _BASE64.fullmatch(cleaned):
-        raise ValueError("not xs:base64Binary text")
+        raise WsBindValueError("not xs:base64Binary text")
     return base64.b64decode(cleaned)

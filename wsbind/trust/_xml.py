@@ -6,7 +6,7 @@ import base64
 
 from lxml import etree
 
-from wsbind.errors import TrustProtocolError
+from wsbind.errors import TrustProtocolError, WsBindTypeError, WsBindValueError
 from wsbind.model.enums import SecurityKeyType
 from wsbind.soap import namespaces as ns
 from wsbind.soap.xmlparse import XmlRejected, parse_xml
@@ -160,11 +160,11 @@ def _b64(data: bytes) -> str:
 
 def _parse_one(data: bytes, name: str) -> etree._Element:
     if not isinstance(data, bytes | bytearray):
-        raise TypeError(f"{name} must be bytes")
+        raise WsBindTypeError(f"{name} must be bytes")
     try:
         root = parse_xml(bytes(data))
     except XmlRejected as exc:
-        raise ValueError(f"{name} must be one XML element ({exc})") from None
+        raise WsBindValueError(f"{name} must be one XML element ({exc})") from None
     if root.getprevious() is not None or root.getnext() is not None:
-        raise ValueError(f"{name} must be exactly one element, with nothing beside it")
+        raise WsBindValueError(f"{name} must be exactly one element, with nothing beside it")
     return root

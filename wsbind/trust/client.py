@@ -14,7 +14,14 @@ from datetime import datetime
 
 from lxml import etree
 
-from wsbind.errors import InvalidToken, SecurityTokenServiceFault, TokenRequestError, TrustProtocolError
+from wsbind.errors import (
+    InvalidToken,
+    SecurityTokenServiceFault,
+    TokenRequestError,
+    TrustProtocolError,
+    WsBindTypeError,
+    WsBindValueError,
+)
 from wsbind.model.enums import (
     RequestSecurityTokenAction,
     SecurityKeyEntropyMode,
@@ -75,7 +82,7 @@ def prepare_request(params: RequestSecurityTokenParameters) -> PreparedRequest:
     go inline (February 2005) or inside wst:SecondaryParameters (1.3).
     """
     if not isinstance(params, RequestSecurityTokenParameters):
-        raise TypeError("prepare_request takes RequestSecurityTokenParameters")
+        raise WsBindTypeError("prepare_request takes RequestSecurityTokenParameters")
     if params.request_action is not RequestSecurityTokenAction.ISSUE:
         raise TokenRequestError(
             "REQUEST_ACTION",
@@ -139,9 +146,9 @@ def saml_token_reference(assertion_xml: bytes) -> bytes:
             root.get("AssertionID"),
         )
     else:
-        raise ValueError(f"not a SAML 1.1 or 2.0 assertion: {root.tag}")
+        raise WsBindValueError(f"not a SAML 1.1 or 2.0 assertion: {root.tag}")
     if not identifier:
-        raise ValueError("the assertion has no ID to refer to")
+        raise WsBindValueError("the assertion has no ID to refer to")
     reference = etree.Element(f"{{{ns.WSSE}}}SecurityTokenReference", nsmap={"wsse": ns.WSSE, "wsse11": ns.WSSE11})
     reference.set(f"{{{ns.WSSE11}}}TokenType", token_type)
     _sub(reference, f"{{{ns.WSSE}}}KeyIdentifier", identifier, ValueType=value_type)

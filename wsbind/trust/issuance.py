@@ -18,7 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
-from wsbind.errors import IssuanceRefused, TrustFaultCode, loggable
+from wsbind.errors import IssuanceRefused, TrustFaultCode, WsBindTypeError, WsBindValueError, loggable
 from wsbind.model.enums import SecurityKeyType
 from wsbind.saml.issuer import BEARER_V1, BEARER_V2, HOLDER_OF_KEY_V1, HOLDER_OF_KEY_V2, SamlIssuer, SamlVersion
 from wsbind.soap import namespaces as ns
@@ -62,7 +62,7 @@ def _refuse(detail: str, code: TrustFaultCode = TrustFaultCode.INVALID_REQUEST) 
 
 def _check_key_size(bits: int) -> None:
     if isinstance(bits, bool) or not isinstance(bits, int) or not MIN_KEY_BITS <= bits <= MAX_KEY_BITS or bits % 8:
-        raise ValueError(f"key_size must be a multiple of 8 from {MIN_KEY_BITS} to {MAX_KEY_BITS} bits")
+        raise WsBindValueError(f"key_size must be a multiple of 8 from {MIN_KEY_BITS} to {MAX_KEY_BITS} bits")
 
 
 class IssuancePolicy:
@@ -86,27 +86,27 @@ class IssuancePolicy:
         key_size: int = 256,
     ) -> None:
         if not isinstance(issuer, SamlIssuer):
-            raise TypeError("issuer must be a wsbind.SamlIssuer")
+            raise WsBindTypeError("issuer must be a wsbind.SamlIssuer")
         if not relying_parties:
-            raise ValueError(
+            raise WsBindValueError(
                 "relying_parties is empty: name every AppliesTo address this STS may issue tokens for "
                 "(an STS must not mint tokens for arbitrary audiences)"
             )
         loaded: dict[str, x509.Certificate | None] = {}
         for address, source in relying_parties.items():
             if not isinstance(address, str) or not address:
-                raise ValueError("relying_parties keys are AppliesTo addresses (non-empty strings)")
+                raise WsBindValueError("relying_parties keys are AppliesTo addresses (non-empty strings)")
             certificate = None if source is None else load_certificate(source, what=f"relying_parties[{address!r}]")
             if certificate is not None and not isinstance(certificate.public_key(), rsa.RSAPublicKey):
-                raise ValueError(
+                raise WsBindValueError(
                     f"relying party {address!r}: proof keys are encrypted with RSA-OAEP, so its certificate "
                     "must hold an RSA key (or give None to issue bearer tokens only)"
                 )
             loaded[address] = certificate
         if default_token_type not in SAML_TOKEN_TYPES:
-            raise ValueError(f"default_token_type must be one of {sorted(SAML_TOKEN_TYPES)}")
+            raise WsBindValueError(f"default_token_type must be one of {sorted(SAML_TOKEN_TYPES)}")
         if lifetime <= timedelta(0):
-            raise ValueError("lifetime must be positive")
+            raise WsBindValueError("lifetime must be positive")
         _check_key_size(key_size)
         self.issuer = issuer
         self.relying_parties = loaded

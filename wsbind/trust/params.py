@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TypeVar
 
-from wsbind.errors import TokenRequestError
+from wsbind.errors import TokenRequestError, WsBindTypeError
 from wsbind.model.enums import (
     RequestSecurityTokenAction,
     SecureConversationVersion,
@@ -29,7 +29,7 @@ def _enum(cls: type[E], value: object, name: str) -> E:
     if isinstance(value, cls):
         return value
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be a {cls.__name__}, not {type(value).__name__}")
+        raise WsBindTypeError(f"{name} must be a {cls.__name__}, not {type(value).__name__}")
     try:
         return cls(value)
     except ValueError:
@@ -40,7 +40,7 @@ def _enum(cls: type[E], value: object, name: str) -> E:
 def _one_element(data: object, name: str) -> bytes:
     """Check that ``data`` is the bytes of exactly one element (nothing beside it)."""
     if not isinstance(data, bytes | bytearray):
-        raise TypeError(f"each of {name} must be bytes holding one XML element")
+        raise WsBindTypeError(f"each of {name} must be bytes holding one XML element")
     try:
         root = parse_xml(bytes(data))
     except XmlRejected as exc:
@@ -58,7 +58,7 @@ def _one_element(data: object, name: str) -> bytes:
 
 def _element_tuple(value: object, name: str) -> tuple[bytes, ...]:
     if isinstance(value, bytes | bytearray | str) or not isinstance(value, Iterable):
-        raise TypeError(f"{name} is a sequence of bytes, one XML element each (e.g. (b'<x:Claims .../>',))")
+        raise WsBindTypeError(f"{name} is a sequence of bytes, one XML element each (e.g. (b'<x:Claims .../>',))")
     return tuple(_one_element(item, name) for item in value)
 
 
@@ -110,14 +110,14 @@ class RequestSecurityTokenParameters:
         for name in ("applies_to", "issued_token_type"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
-                raise TypeError(f"{name} must be a str (a URI) or None")
+                raise WsBindTypeError(f"{name} must be a str (a URI) or None")
             if value is not None and not value.strip():
                 raise TokenRequestError(name.upper(), f"{name} is empty.", f"give a URI or leave {name} None.")
         if self.existing_token is not None and not isinstance(self.existing_token, XmlSecurityToken):
-            raise TypeError("existing_token must be an XmlSecurityToken")
+            raise WsBindTypeError("existing_token must be an XmlSecurityToken")
         size = self.issued_token_key_size
         if size is not None and (isinstance(size, bool) or not isinstance(size, int)):
-            raise TypeError("issued_token_key_size must be an int (bits)")
+            raise WsBindTypeError("issued_token_key_size must be an int (bits)")
         if size is not None and (size <= 0 or size % 8):
             raise TokenRequestError(
                 "ISSUED_TOKEN_KEY_SIZE",

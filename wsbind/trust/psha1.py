@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from wsbind.errors import WsBindTypeError, WsBindValueError
+
 __all__ = ["computed_key", "p_sha1"]
 
 _SHA1_SIZE = 20  # bytes of one HMAC-SHA1 block
@@ -18,9 +20,9 @@ _SHA1_SIZE = 20  # bytes of one HMAC-SHA1 block
 def p_sha1(secret: bytes, seed: bytes, length: int) -> bytes:
     """TLS 1.0 P_SHA1: HMAC-SHA1(secret, A(i) + seed) blocks, A(0)=seed, A(i)=HMAC(secret, A(i-1))."""
     if not isinstance(secret, bytes | bytearray) or not isinstance(seed, bytes | bytearray):
-        raise TypeError("p_sha1 takes bytes for secret and seed")
+        raise WsBindTypeError("p_sha1 takes bytes for secret and seed")
     if isinstance(length, bool) or not isinstance(length, int) or length < 0:
-        raise ValueError("length must be a non-negative number of bytes")
+        raise WsBindValueError("length must be a non-negative number of bytes")
     secret, seed = bytes(secret), bytes(seed)
     blocks = []
     a = seed
@@ -33,9 +35,9 @@ def p_sha1(secret: bytes, seed: bytes, length: int) -> bytes:
 def computed_key(requestor_entropy: bytes, issuer_entropy: bytes, key_size_bits: int) -> bytes:
     """WS-Trust CK/PSHA1: P_SHA1(secret=requestor entropy, seed=issuer entropy), key_size/8 bytes."""
     if not requestor_entropy or not issuer_entropy:
-        raise ValueError("a computed key needs both requestor and issuer entropy")
+        raise WsBindValueError("a computed key needs both requestor and issuer entropy")
     if isinstance(key_size_bits, bool) or not isinstance(key_size_bits, int):
-        raise TypeError("key_size_bits must be an int")
+        raise WsBindTypeError("key_size_bits must be an int")
     if key_size_bits <= 0 or key_size_bits % 8:
-        raise ValueError("key_size_bits must be a positive multiple of 8")
+        raise WsBindValueError("key_size_bits must be a positive multiple of 8")
     return p_sha1(requestor_entropy, issuer_entropy, key_size_bits // 8)

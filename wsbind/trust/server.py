@@ -7,7 +7,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from wsbind.errors import TrustFaultCode, TrustProtocolError
+from wsbind.errors import TrustFaultCode, TrustProtocolError, WsBindValueError
 from wsbind.model.enums import SecurityKeyType, TrustVersion
 from wsbind.soap import namespaces as ns
 from wsbind.soap.fault import build_fault
@@ -141,17 +141,17 @@ def build_response(protocol: TrustProtocol, response: IssuedTokenResponse) -> et
     KeyType is a 1.3 bearer URI ([MS-LWSSP] 3.1.5.2.1).
     """
     if response.proof_secret is not None and response.issuer_entropy is not None:
-        raise ValueError("give proof_secret (server-only key) or issuer_entropy (computed key), not both")
+        raise WsBindValueError("give proof_secret (server-only key) or issuer_entropy (computed key), not both")
     if not isinstance(response.token_type, str) or not response.token_type.strip():
-        raise ValueError("token_type must be a non-empty URI")
+        raise WsBindValueError("token_type must be a non-empty URI")
     for name in ("created", "expires"):
         value = getattr(response, name)
         if not isinstance(value, datetime) or value.tzinfo is None:
-            raise ValueError(f"{name} must be a timezone-aware datetime")
+            raise WsBindValueError(f"{name} must be a timezone-aware datetime")
     if response.expires <= response.created:
-        raise ValueError("expires must be later than created")
+        raise WsBindValueError("expires must be later than created")
     if response.key_size is not None and (response.key_size <= 0 or response.key_size % 8):
-        raise ValueError("key_size must be a positive multiple of 8 bits")
+        raise WsBindValueError("key_size must be a positive multiple of 8 bits")
     token = _parse_one(response.token, "token")
     rstr = etree.Element(protocol.tag("RequestSecurityTokenResponse"), nsmap={"wst": protocol.namespace})
     if response.context is not None:
@@ -191,5 +191,5 @@ def build_response(protocol: TrustProtocol, response: IssuedTokenResponse) -> et
 def build_trust_fault(soap_ns: str, protocol_namespace: str, code: TrustFaultCode) -> bytes:
     """A WS-Trust fault for a request of the version whose namespace is ``protocol_namespace``."""
     if protocol_for_namespace(protocol_namespace) is None:
-        raise ValueError(f"{protocol_namespace!r} is not a WS-Trust namespace")
+        raise WsBindValueError(f"{protocol_namespace!r} is not a WS-Trust namespace")
     return build_fault(soap_ns, TrustFaultCode(code), trust_namespace=protocol_namespace)

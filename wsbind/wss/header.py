@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from lxml import etree
 
+from wsbind.errors import WsBindValueError
 from wsbind.soap import namespaces as ns
 from wsbind.wss.timestamp import build_timestamp, fill_timestamp, timestamp_template
 from wsbind.wss.tokens import XmlSecurityToken
@@ -25,7 +26,7 @@ def soap_namespace(envelope: etree._Element) -> str:
     tag = envelope.tag
     namespace = _ENVELOPE_NAMESPACES.get(tag) if isinstance(tag, str) else None
     if namespace is None:
-        raise ValueError(f"not a SOAP 1.1 or 1.2 envelope: {tag}")
+        raise WsBindValueError(f"not a SOAP 1.1 or 1.2 envelope: {tag}")
     return namespace
 
 

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from wsbind.errors import TokenFreed
+from wsbind.errors import TokenFreed, WsBindTypeError, WsBindValueError
 from wsbind.model.enums import SecurityKeyHandleType
 
 AsymmetricPrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
@@ -38,7 +38,7 @@ class RawSymmetricSecurityKeyHandle(SecurityKeyHandle):
 
     def __init__(self, key_bytes: bytes | bytearray) -> None:
         if not key_bytes:
-            raise ValueError("a symmetric key needs at least one byte")
+            raise WsBindValueError("a symmetric key needs at least one byte")
         self._key: bytearray | None = bytearray(key_bytes)
 
     @property
@@ -71,7 +71,7 @@ class NcryptAsymmetricSecurityKeyHandle(SecurityKeyHandle):
 
     def __init__(self, private_key: AsymmetricPrivateKey) -> None:
         if not isinstance(private_key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
-            raise TypeError("expected an RSA or EC private key from cryptography")
+            raise WsBindTypeError("expected an RSA or EC private key from cryptography")
         self._private_key: AsymmetricPrivateKey | None = private_key
 
     @property

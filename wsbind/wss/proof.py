@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from lxml import etree
 
-from wsbind.errors import FaultCode, SecurityVerificationError, not_authenticated
+from wsbind.errors import FaultCode, SecurityVerificationError, WsBindValueError, not_authenticated
 from wsbind.soap import namespaces as ns
 from wsbind.soap.xmlread import decode_base64, element_children
 from wsbind.wss.keys import NcryptAsymmetricSecurityKeyHandle, RawSymmetricSecurityKeyHandle
@@ -83,7 +83,7 @@ def encrypted_key_info(key: bytes, recipient: x509.Certificate) -> etree._Elemen
     """
     public_key = recipient.public_key()
     if not isinstance(public_key, rsa.RSAPublicKey):
-        raise ValueError("the relying party certificate must hold an RSA key (RSA-OAEP key transport)")
+        raise WsBindValueError("the relying party certificate must hold an RSA key (RSA-OAEP key transport)")
     cipher = public_key.encrypt(
         key,
         padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None),  # noqa: S303 - OAEP-SHA1 is sound
@@ -123,7 +123,7 @@ def _signing_key(token: XmlSecurityToken) -> xmlsec.Key:
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
         return xmlsec.Key.from_memory(pem, _C.KeyDataFormatPem)
-    raise ValueError("a holder-of-key token needs a RawSymmetricSecurityKeyHandle or an asymmetric key handle")
+    raise WsBindValueError("a holder-of-key token needs a RawSymmetricSecurityKeyHandle or an asymmetric key handle")
 
 
 def sign_endorsing(
@@ -140,9 +140,9 @@ def sign_endorsing(
     """
     timestamp = security.find(_TIMESTAMP)
     if timestamp is None:
-        raise ValueError("a holder-of-key token signs the Timestamp, so the header needs one (R44)")
+        raise WsBindValueError("a holder-of-key token signs the Timestamp, so the header needs one (R44)")
     if token.attached_reference is None:
-        raise ValueError("a holder-of-key token needs an attached reference (R49)")
+        raise WsBindValueError("a holder-of-key token needs an attached reference (R49)")
     targets = [timestamp] if to_header is None else [timestamp, to_header]
     signature = xmlsec.template.create(
         security, _C.TransformExclC14N, XMLSEC_SIGNATURE_TRANSFORMS[algorithms.signature], ns="ds"
@@ -171,9 +171,9 @@ class ProofKey:
 
     def __post_init__(self) -> None:
         if (self.symmetric is None) == (self.public is None):
-            raise ValueError("a proof key is either symmetric or public")
+            raise WsBindValueError("a proof key is either symmetric or public")
         if self.symmetric is not None and len(self.symmetric) < _MIN_SYMMETRIC_KEY_BYTES:
-            raise ValueError("a symmetric proof key needs at least 128 bits")
+            raise WsBindValueError("a symmetric proof key needs at least 128 bits")
 
     def xmlsec_key(self) -> xmlsec.Key:
         if self.symmetric is not None:
@@ -211,18 +211,18 @@ def read_proof_key(
         if element.tag == f"{_DS}X509Data":
             certificates = element_children(element)
             if len(certificates) != 1 or certificates[0].tag != f"{_DS}X509Certificate":
-                raise ValueError("X509Data must hold one X509Certificate")
+                raise WsBindValueError("X509Data must hold one X509Certificate")
             der = decode_base64(certificates[0].text)
             public = x509.load_der_x509_certificate(der).public_key()
         elif element.tag == f"{_DS}KeyValue":
             values = element_children(element)
             if len(values) != 1 or values[0].tag != f"{_DS}RSAKeyValue":
-                raise ValueError("KeyValue must hold one RSAKeyValue")
+                raise WsBindValueError("KeyValue must hold one RSAKeyValue")
             public = rsa.RSAPublicNumbers(_integer(values[0], "Exponent"), _integer(values[0], "Modulus")).public_key()
         else:
-            raise ValueError(f"unsupported confirmation key {element.tag}")
+            raise WsBindValueError(f"unsupported confirmation key {element.tag}")
         if not isinstance(public, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
-            raise ValueError("confirmation key is neither RSA nor EC")
+            raise WsBindValueError("confirmation key is neither RSA nor EC")
         bits = weak_rsa_bits(public)
         if bits is not None and not allow_weak_rsa:
             detail = f"a {bits}-bit RSA confirmation key (minimum {MIN_RSA_BITS})"
@@ -235,7 +235,7 @@ def read_proof_key(
 def _integer(parent: etree._Element, name: str) -> int:
     found = parent.findall(f"{_DS}{name}")
     if len(found) != 1:
-        raise ValueError(f"RSAKeyValue needs one {name}")
+        raise WsBindValueError(f"RSAKeyValue needs one {name}")
     return int.from_bytes(decode_base64(found[0].text), "big")
 
 

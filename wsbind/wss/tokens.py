@@ -15,7 +15,7 @@ from typing import Protocol, runtime_checkable
 
 from lxml import etree
 
-from wsbind.errors import InvalidToken, TokenFreed
+from wsbind.errors import InvalidToken, TokenFreed, WsBindTypeError, WsBindValueError
 from wsbind.model.enums import SecurityKeyType
 from wsbind.soap.xmlparse import XmlRejected, parse_xml
 from wsbind.wss.keys import NcryptAsymmetricSecurityKeyHandle, SecurityKeyHandle
@@ -78,7 +78,7 @@ def _utc(value: datetime | None, name: str) -> datetime | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        raise ValueError(f"{name} must be timezone-aware (e.g. datetime.now(timezone.utc))")
+        raise WsBindValueError(f"{name} must be timezone-aware (e.g. datetime.now(timezone.utc))")
     return value.astimezone(timezone.utc)
 
 
@@ -213,7 +213,7 @@ def create_xml_security_token(
     """
     xml, root = _element_bytes_and_tree(token_xml, "R47", "the token")
     if key is not None and not isinstance(key, SecurityKeyHandle):
-        raise TypeError("key must be a SecurityKeyHandle, e.g. RawSymmetricSecurityKeyHandle(b'...')")
+        raise WsBindTypeError("key must be a SecurityKeyHandle, e.g. RawSymmetricSecurityKeyHandle(b'...')")
     if key is not None and attached_reference is None:
         raise InvalidToken("R49", "a token with a proof key needs attached_reference (how signatures point at it).")
     if key is None and attached_reference is not None:
@@ -226,7 +226,7 @@ def create_xml_security_token(
     )
     start, end = _utc(valid_from, "valid_from"), _utc(valid_till, "valid_till")
     if start is not None and end is not None and end <= start:
-        raise ValueError("valid_till must be later than valid_from")
+        raise WsBindValueError("valid_till must be later than valid_from")
     return XmlSecurityToken(xml, key.copy() if key else None, attached, unattached, start, end, tree=_TokenTree(root))
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from wsbind.errors import FaultCode, SecurityVerificationError, loggable
+from wsbind.errors import FaultCode, SecurityVerificationError, WsBindValueError, loggable
 from wsbind.model.bindings import PasswordValidator
 from wsbind.model.credentials import StringUsernameCredential
 from wsbind.soap import namespaces as ns
@@ -59,7 +59,7 @@ class UsernameTokenClaims:
 def build_username_token(credential: StringUsernameCredential) -> etree._Element:
     """A wsse:UsernameToken carrying the password as PasswordText (only safe inside TLS)."""
     if not credential.username.strip():
-        raise ValueError(
+        raise WsBindValueError(
             "UsernameToken: the username is empty, and read_username_token on the server rejects an empty username. "
             "Fix: give StringUsernameCredential a non-empty username."
         )
@@ -75,7 +75,7 @@ def build_username_token(credential: StringUsernameCredential) -> etree._Element
         try:
             element.text = value
         except ValueError:
-            raise ValueError(
+            raise WsBindValueError(
                 f"UsernameToken: the {what} contains a character XML 1.0 cannot carry (NUL or a control "
                 f"character). Fix: remove it from the {what} of the StringUsernameCredential."
             ) from None
@@ -106,7 +106,7 @@ def read_username_token(security: etree._Element) -> UsernameTokenClaims | None:
     exactly, since whitespace in it is significant.
     """
     if security.tag != _SECURITY:
-        raise ValueError(f"read_username_token takes the wsse:Security header element, got {security.tag}")
+        raise WsBindValueError(f"read_username_token takes the wsse:Security header element, got {security.tag}")
     tokens = [child for child in element_children(security) if child.tag == _USERNAME_TOKEN]
     if not tokens:
         return None

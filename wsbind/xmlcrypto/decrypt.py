@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
-from wsbind.errors import WsBindError
+from wsbind.errors import WsBindError, WsBindTypeError
 from wsbind.soap import namespaces as ns
 from wsbind.soap.namespaces import (
     ELEMENT_TYPE,
@@ -99,7 +99,7 @@ class AssertionDecrypter:
     def __init__(self, private_key: rsa.RSAPrivateKey, *, allow_cbc: bool = True) -> None:
         """``allow_cbc=False`` refuses AES-CBC data encryption (only AES-GCM is then accepted)."""
         if not isinstance(private_key, rsa.RSAPrivateKey):
-            raise TypeError("key transport is RSA-OAEP: an RSA private key is needed")
+            raise WsBindTypeError("key transport is RSA-OAEP: an RSA private key is needed")
         pem = private_key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from lxml import etree
 
+from wsbind.errors import WsBindTypeError, WsBindValueError
 from wsbind.soap import namespaces as ns
 from wsbind.xmlcrypto._fast import canonical_without, exclusive_c14n
 from wsbind.xmlcrypto.algorithms import DIGESTS, SIGNATURES, PublicKeyType
@@ -68,20 +69,20 @@ class EnvelopedSigner:
             self._rsa = private_key
         elif isinstance(private_key, ec.EllipticCurvePrivateKey):
             if not isinstance(private_key.curve, _EC_CURVES):
-                raise ValueError("EC keys must be on P-256, P-384 or P-521")
+                raise WsBindValueError("EC keys must be on P-256, P-384 or P-521")
             key_type, default_signature = ec.EllipticCurvePublicKey, ns.ECDSA_SHA256
             self._ec = private_key
         else:
-            raise TypeError("private_key must be an RSA or EC private key from cryptography")
+            raise WsBindTypeError("private_key must be an RSA or EC private key from cryptography")
         if not isinstance(certificate, x509.Certificate):
-            raise TypeError("certificate must be a cryptography x509.Certificate")
+            raise WsBindTypeError("certificate must be a cryptography x509.Certificate")
         if not _same_public_key(private_key, certificate):
-            raise ValueError("the certificate does not hold the public half of private_key")
+            raise WsBindValueError("the certificate does not hold the public half of private_key")
         signature_algorithm = signature_algorithm or default_signature
         if signature_algorithm not in SIGNATURES or SIGNATURES[signature_algorithm][0] is not key_type:
-            raise ValueError(f"signature algorithm {signature_algorithm} does not fit this key")
+            raise WsBindValueError(f"signature algorithm {signature_algorithm} does not fit this key")
         if digest_algorithm not in DIGESTS:
-            raise ValueError(f"unsupported digest algorithm {digest_algorithm}")
+            raise WsBindValueError(f"unsupported digest algorithm {digest_algorithm}")
 
         self.signature_algorithm = signature_algorithm
         self.digest_algorithm = digest_algorithm
@@ -115,7 +116,7 @@ class EnvelopedSigner:
     def template(self, reference_id: str) -> str:
         """The unsigned ds:Signature for the element whose ID is ``reference_id``, as XML text."""
         if not NCNAME.match(reference_id):
-            raise ValueError("the reference ID must be an ASCII NCName")
+            raise WsBindValueError("the reference ID must be an ASCII NCName")
         p = self._pieces
         return f"{p[0]}{reference_id}{p[1]}<ds:DigestValue/>{p[2]}<ds:SignatureValue/>{p[3]}"
 
@@ -128,14 +129,14 @@ class EnvelopedSigner:
         """
         parent = signature.getparent()
         if parent is None or signature.tag != _SIGNATURE:
-            raise ValueError("sign() takes a ds:Signature template placed in the element it signs")
+            raise WsBindValueError("sign() takes a ds:Signature template placed in the element it signs")
         try:  # positions fixed by template()
             signed_info, value = signature[0], signature[1]
             digest = signed_info[2][2]
         except IndexError:
             digest = value = signature
         if digest.tag != _DIGEST_VALUE or value.tag != _SIGNATURE_VALUE:
-            raise ValueError("sign() takes a ds:Signature made by this signer's template()")
+            raise WsBindValueError("sign() takes a ds:Signature made by this signer's template()")
         canonical = canonical_without(parent, signature)  # the enveloped-signature transform
         digest_value = digest.text = base64.b64encode(_digest(self._digest(), canonical)).decode("ascii")
         signed = exclusive_c14n(signed_info, None)
