@@ -41,7 +41,14 @@ def request(
 ) -> IssueRequest:
     protocol = trust_protocol(TrustVersion.V1_3)
     return IssueRequest(
-        protocol, applies_to, token_type, key_type, key_size, entropy, protocol.psha1_algorithm if psha1 else None, None
+        protocol=protocol,
+        applies_to=applies_to,
+        token_type=token_type,
+        key_type=key_type,
+        key_size=key_size,
+        requestor_entropy=entropy,
+        computed_key_algorithm=protocol.psha1_algorithm if psha1 else None,
+        context=None,
     )
 
 

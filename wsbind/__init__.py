@@ -6,8 +6,6 @@ verifier. ``zeep_wsbind`` and ``spyne_wsbind`` adapt it to zeep clients and spyn
 """
 
 from wsbind.errors import (
-    WsBindTypeError,
-    WsBindValueError,
     AnonymousServerWarning,
     FaultCode,
     InsecureTransport,
@@ -23,6 +21,8 @@ from wsbind.errors import (
     TrustProtocolError,
     UnsupportedBinding,
     WsBindError,
+    WsBindTypeError,
+    WsBindValueError,
 )
 from wsbind.model.algorithms import SecurityAlgorithmSuite
 from wsbind.model.bindings import (

@@ -60,7 +60,7 @@ SERVER_BINDINGS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TransportFacts:
     """What the transport knows that the bytes do not."""
 
@@ -81,7 +81,7 @@ class HttpAuthenticationFailed(SecurityVerificationError):
     """HTTP header authentication failed: answer 401 with a challenge, not only a fault."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class VerifiedMessage:
     """The security results of one accepted request (WsGetMessageProperty's source)."""
 
@@ -168,7 +168,15 @@ class MessageVerifier:
         check_processing_attributes(envelope)
         self._check_header_size(envelope)
         if self._authenticator is None and self._username is None:
-            return VerifiedMessage(envelope.soap_ns, self._protection, None, None, root, False, username)
+            return VerifiedMessage(
+                soap_ns=envelope.soap_ns,
+                protection_level=self._protection,
+                saml_assertion=None,
+                timestamp_created=None,
+                envelope=root,
+                has_saml_binding=False,
+                username=username,
+            )
         now = self._clock()
         timestamp, checked = self._check_security_header(envelope, now)
         assert envelope.security is not None  # checked above
@@ -180,10 +188,10 @@ class MessageVerifier:
                 self._single_saml_token(envelope),
                 root,
                 AuthenticationContext(
-                    now,
-                    self.description.max_allowed_clock_skew,
-                    self.description.allows_sha1,
-                    self.limits,
+                    now=now,
+                    clock_skew=self.description.max_allowed_clock_skew,
+                    allow_sha1=self.description.allows_sha1,
+                    limits=self.limits,
                     security=envelope.security,
                     timestamp=timestamp,
                     to_header=_to_header(envelope),
@@ -194,7 +202,15 @@ class MessageVerifier:
             )
         has_saml = self._authenticator is not None
         created = checked.created if checked is not None else None
-        return VerifiedMessage(envelope.soap_ns, self._protection, assertion, created, root, has_saml, username)
+        return VerifiedMessage(
+            soap_ns=envelope.soap_ns,
+            protection_level=self._protection,
+            saml_assertion=assertion,
+            timestamp_created=created,
+            envelope=root,
+            has_saml_binding=has_saml,
+            username=username,
+        )
 
     def _check_header_size(self, envelope: Envelope) -> None:
         """Refuse headers no client needs before any token is looked at (MessageLimits)."""

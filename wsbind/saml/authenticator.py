@@ -110,7 +110,7 @@ _CACHED_FIELDS = tuple(
 """SamlAssertion fields a cache keeps: not those pointing into a tree, which are rebuilt over each message."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AuthenticationContext:
     """What the verifier knows about the message the token came in."""
 

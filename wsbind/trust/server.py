@@ -31,7 +31,7 @@ from wsbind.trust.protocol import TrustProtocol, protocol_for_namespace
 # ------------------------------------------------------------------------------ server: request
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class IssueRequest:
     """What an STS needs from one Issue RST."""
 
