@@ -168,7 +168,8 @@ def _ours(token: bytes, message: bytes, sts: Identity) -> dict[str, Callable[[],
 
     def first_validation() -> object:
         root = parse_xml(token, limits)
-        return authenticator.authenticate(root, root, AuthenticationContext(now=utcnow(), clock_skew=skew, allow_sha1=sha1, limits=limits))
+        context = AuthenticationContext(now=utcnow(), clock_skew=skew, allow_sha1=sha1, limits=limits)
+        return authenticator.authenticate(root, root, context)
 
     return {
         FIRST: first_validation,
