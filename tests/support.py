@@ -11,6 +11,12 @@ from spyne.protocol.soap import Soap11, Soap12
 
 from samples.pki import Identity, self_signed
 from spyne_wsbind import MessageProperty, get_message_property
+from wsbind import (
+    SecurityDescription,
+    SslTransportSecurityBinding,
+    XmlTokenMessageSecurityBinding,
+    create_xml_security_token,
+)
 
 Issuer = Identity
 
@@ -98,3 +104,10 @@ def post(url: str, body: bytes, ca: Path | None, soap12: bool = False) -> tuple[
     except etree.XMLSyntaxError:
         pass
     return response.status_code, code, response.content
+
+
+def client_description(token_xml: bytes) -> SecurityDescription:
+    """A client description presenting ``token_xml`` (a bearer assertion) over TLS."""
+    return SecurityDescription(
+        [SslTransportSecurityBinding(), XmlTokenMessageSecurityBinding(create_xml_security_token(token_xml))]
+    )

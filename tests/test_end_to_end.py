@@ -9,26 +9,16 @@ from typing import Any
 import pytest
 import zeep
 from conftest import Starter, server_description
-from support import Issuer
+from support import Issuer, client_description
 from zeep.wsse.signature import Signature
 from zeep.wsse.username import UsernameToken
 
 from wsbind import (
     InsecureTransport,
     ProtectionLevel,
-    SecurityDescription,
-    SslTransportSecurityBinding,
-    XmlTokenMessageSecurityBinding,
-    create_xml_security_token,
 )
 from wsbind.saml.issuer import SamlIssuer, SamlVersion
 from zeep_wsbind import SecurityPlugin, secure_async_client, secure_client
-
-
-def client_description(token_xml: bytes) -> SecurityDescription:
-    return SecurityDescription(
-        [SslTransportSecurityBinding(), XmlTokenMessageSecurityBinding(create_xml_security_token(token_xml))]
-    )
 
 
 @pytest.mark.parametrize("soap12", [False, True], ids=["soap11", "soap12"])

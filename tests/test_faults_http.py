@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 import zeep
 from conftest import Starter, server_description
-from support import Issuer, envelope, post
-from test_end_to_end import client_description
+from support import Issuer, client_description, envelope, post
 
 from wsbind import (
     CertSignedSamlAuthenticator,

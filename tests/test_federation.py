@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import server_description
+from sts_setup import password_check, relying_party_description, username_sts_description
 from support import Issuer
 
 from samples.server import serve
 from spyne_wsbind import SecurityTokenService
 from wsbind import (
-    CertCredential,
     SecurityDescription,
     SecurityKeyEntropyMode,
     SecurityKeyType,
@@ -70,14 +69,8 @@ def federation(
         relying_parties={SERVICE: relying_party.certificate},
         claims=lambda user, applies_to: {"role": ["reader"]},
     )
-    sts_description = SecurityDescription(
-        [
-            SslTransportSecurityBinding(),
-            UsernameMessageSecurityBinding(password_validator=lambda u, p: PASSWORDS.get(u) == p),
-        ]
-    )
-    decryption = CertCredential(str(relying_party.cert_file), str(relying_party.key_file))
-    service = SecurityHandler(server_description(issuer, decryption_cert=decryption, audiences=[SERVICE]))
+    sts_description = username_sts_description(password_check(PASSWORDS))
+    service = SecurityHandler(relying_party_description(issuer, relying_party, [SERVICE]))
     certificates = (tls["cert"], tls["key"])
     with serve(sts.wsgi_app(sts_description), certificates) as sts_url, serve(
         service.wsgi_app(make_app()), certificates

@@ -12,6 +12,7 @@ import requests
 from conftest import server_description
 from lxml import etree
 from spyne.server.wsgi import WsgiApplication
+from sts_setup import password_check, username_client_description, username_sts_description
 from support import Issuer, make_app, post
 
 from samples.server import serve
@@ -23,7 +24,6 @@ from wsbind import (
     SecurityDescription,
     SecurityKeyType,
     SslTransportSecurityBinding,
-    StringUsernameCredential,
     TrustVersion,
     UsernameMessageSecurityBinding,
 )
@@ -125,15 +125,8 @@ def test_sts_log_names_the_relying_party_that_lacks_a_certificate(
 ) -> None:
     rp = "urn:orders:no-certificate"
     sts = SecurityTokenService(saml_issuer, relying_parties={rp: None})
-    description = SecurityDescription(
-        [SslTransportSecurityBinding(), UsernameMessageSecurityBinding(password_validator=lambda u, p: p == "pw")]
-    )
-    client = SecurityDescription(
-        [
-            SslTransportSecurityBinding(),
-            UsernameMessageSecurityBinding(client_credential=StringUsernameCredential("alice", "pw")),
-        ]
-    )
+    description = username_sts_description(password_check({"alice": "pw"}))
+    client = username_client_description("alice", "pw")
     with (
         caplog.at_level(logging.WARNING, logger="spyne_wsbind.sts"),
         serve(sts.wsgi_app(description), (tls["cert"], tls["key"])) as url,

@@ -23,7 +23,7 @@ from signxml.algorithms import SignatureConstructionMethod
 from signxml.exceptions import InvalidSignature
 from signxml.signer import XMLSigner
 from signxml.verifier import XMLVerifier
-from support import Issuer, envelope
+from support import Issuer, client_description, envelope
 
 from wsbind import (
     CertSignedSamlAuthenticator,
@@ -37,8 +37,6 @@ from wsbind import (
     SslTransportSecurityBinding,
     TransportFacts,
     VerifiedMessage,
-    XmlTokenMessageSecurityBinding,
-    create_xml_security_token,
 )
 from wsbind.saml.issuer import BEARER_V1, BEARER_V2, SamlVersion
 from wsbind.soap import namespaces as ns
@@ -285,11 +283,6 @@ def signed(request: pytest.FixtureRequest, issuer: Issuer) -> Signed:
         return Signed(oracle, version, pysaml2_assertion(issuer, request.getfixturevalue("xmlsec1")))
     return Signed(oracle, version, signxml_assertion(issuer, version))
 
-
-def client_description(token_xml: bytes) -> SecurityDescription:
-    return SecurityDescription(
-        [SslTransportSecurityBinding(), XmlTokenMessageSecurityBinding(create_xml_security_token(token_xml))]
-    )
 
 
 def audience_checking(issuer: Issuer) -> SecurityDescription:

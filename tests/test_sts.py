@@ -9,12 +9,9 @@ verifier); holder-of-key tokens are also used to sign a call to that relying par
 from __future__ import annotations
 
 import base64
-import copy
 import hashlib
 import logging
-import subprocess
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -23,21 +20,31 @@ import msal.wstrust_request  # type: ignore[import-untyped]
 import msal.wstrust_response  # type: ignore[import-untyped]
 import pytest
 import requests
-from conftest import server_description
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
+from sts_setup import (
+    RP,
+    Endpoints,
+    Exchange,
+    TokenRecorder,
+    basic_sts_description,
+    bearer,
+    password_check,
+    relying_party_description,
+    rp_whoami,
+    send,
+    session,
+    username_sts_description,
+    xmlsec1_verifies,
+)
 from support import Issuer, make_app, make_issuer
 
 from samples.server import serve
 from spyne_wsbind import SecurityHandler
 from spyne_wsbind.sts import SecurityTokenService
 from wsbind import (
-    CertCredential,
-    HttpHeaderAuthScheme,
-    HttpHeaderAuthSecurityBinding,
     RawSymmetricSecurityKeyHandle,
-    SecurityBindingProperty,
     SecurityDescription,
     SecurityKeyEntropyMode,
     SecurityKeyType,
@@ -46,7 +53,6 @@ from wsbind import (
     TrustVersion,
     UsernameMessageSecurityBinding,
     XmlSecurityToken,
-    XmlTokenMessageSecurityBinding,
     create_xml_security_token,
 )
 from wsbind.errors import TrustFaultCode
@@ -55,12 +61,11 @@ from wsbind.saml.issuer import SamlIssuer
 from wsbind.soap import namespaces as ns
 from wsbind.soap.envelope import SOAP_CONTENT_TYPES, build_envelope, read_envelope
 from wsbind.soap.xmlparse import parse_xml
-from wsbind.trust.client import PreparedRequest, prepare_request, read_fault, read_response
+from wsbind.trust.client import prepare_request, read_fault
 from wsbind.trust.params import RequestSecurityTokenParameters
 from wsbind.trust.protocol import trust_protocol
 from wsbind.wss.header import apply_security_header
 
-RP = "https://rp.example.test/service"
 RP_BEARER_ONLY = "urn:rp:bearer-only"
 MSAL_AUDIENCE = "urn:federation:MicrosoftOnline"
 PASSWORDS = {"alice": "wonderland", "bob": "builder"}
@@ -80,8 +85,7 @@ VERSIONS = [TrustVersion.FEBRUARY_2005, TrustVersion.V1_3]
 VERSION_IDS = ["trust2005", "trust13"]
 
 
-def check_password(username: str, password: str) -> bool:
-    return PASSWORDS.get(username) == password
+check_password = password_check(PASSWORDS)
 
 
 def claims(username: str, applies_to: str) -> dict[str, list[str]]:
@@ -90,59 +94,8 @@ def claims(username: str, applies_to: str) -> dict[str, list[str]]:
     return {"role": ["reader", "writer"], "audience-seen": [applies_to]}
 
 
-def username_sts_description() -> SecurityDescription:
-    return SecurityDescription(
-        [SslTransportSecurityBinding(), UsernameMessageSecurityBinding(password_validator=check_password)]
-    )
 
 
-def basic_sts_description() -> SecurityDescription:
-    return SecurityDescription(
-        [
-            SslTransportSecurityBinding(),
-            HttpHeaderAuthSecurityBinding(
-                password_validator=check_password,
-                properties={SecurityBindingProperty.HTTP_HEADER_AUTH_SCHEME: HttpHeaderAuthScheme.BASIC},
-            ),
-        ]
-    )
-
-
-class TokenRecorder:
-    """WSGI middleware: keeps the token of every successful STS answer (to count them and to
-    check every one with xmlsec1)."""
-
-    def __init__(self, app: WsgiApp, issued: list[bytes]) -> None:
-        self.app = app
-        self.issued = issued
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        statuses: list[str] = []
-
-        def capture(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
-            statuses.append(status)
-            return start_response(status, headers, *exc_info)
-
-        answer = self.app(environ, capture)
-        try:
-            body = b"".join(answer)
-        finally:
-            close = getattr(answer, "close", None)
-            if close is not None:
-                close()
-        if statuses and statuses[0].startswith("200"):
-            for holder in parse_xml(body).iter("{*}RequestedSecurityToken"):
-                self.issued.extend(etree.tostring(copy.deepcopy(c)) for c in holder if isinstance(c.tag, str))
-        return [body]
-
-
-@dataclass(frozen=True)
-class Endpoints:
-    sts: str  # UsernameToken-authenticated STS
-    basic: str  # HTTP Basic-authenticated STS
-    rp: str  # a spyne service trusting the STS (our verifier)
-    ca: Path
-    issued: list[bytes]  # every token either STS issued so far
 
 
 @pytest.fixture(scope="module")
@@ -155,131 +108,34 @@ def endpoints(
         claims=claims,
         lifetime=timedelta(minutes=30),
     )
-    rp_description = server_description(
-        issuer,
-        audiences=[RP, MSAL_AUDIENCE],
-        decryption_cert=CertCredential(str(relying_party.cert_file), str(relying_party.key_file)),
-    )
+    rp_description = relying_party_description(issuer, relying_party, [RP, MSAL_AUDIENCE])
     rp_app = SecurityHandler(rp_description).wsgi_app(make_app(soap12=True))
     server_tls = (tls["cert"], tls["key"])
     issued: list[bytes] = []
     with (
-        serve(TokenRecorder(sts.wsgi_app(username_sts_description()), issued), server_tls) as sts_url,
-        serve(TokenRecorder(sts.wsgi_app(basic_sts_description()), issued), server_tls) as basic_url,
+        serve(TokenRecorder(sts.wsgi_app(username_sts_description(check_password)), issued), server_tls) as sts_url,
+        serve(TokenRecorder(sts.wsgi_app(basic_sts_description(check_password)), issued), server_tls) as basic_url,
         serve(rp_app, server_tls) as rp_url,
     ):
         yield Endpoints(sts_url, basic_url, rp_url, tls["ca"], issued)
 
 
-def session(ca: Path) -> requests.Session:
-    s = requests.Session()
-    s.trust_env = False
-    s.verify = str(ca)
-    return s
 
 
 # --- a requestor built from wsbind.trust ---------------------------------------------------------
 
 
-@dataclass
-class Exchange:
-    params: RequestSecurityTokenParameters
-    prepared: PreparedRequest
-    request: bytes
-    response: requests.Response
-
-    @property
-    def body_child(self) -> etree._Element:
-        children = [c for c in read_envelope(parse_xml(self.response.content)).body if isinstance(c.tag, str)]
-        assert len(children) == 1
-        return children[0]
-
-    def token(self) -> XmlSecurityToken:
-        assert self.response.status_code == 200, self.response.content
-        return read_response(self.body_child, self.prepared, self.params)
-
-    def fault_code(self) -> str:
-        assert self.response.status_code >= 400
-        fault = read_fault(self.body_child)
-        assert fault is not None, self.response.content
-        assert fault.reason  # MSAL needs Reason/Text
-        return fault.code
 
 
-def send(
-    url: str,
-    ca: Path,
-    params: RequestSecurityTokenParameters,
-    *,
-    soap12: bool = True,
-    user: tuple[str, str] | None = ("alice", "wonderland"),
-    basic: tuple[str, str] | None = None,
-    edit: dict[str, str] | None = None,
-) -> Exchange:
-    """Post one RST. ``edit`` replaces the text of RST children by local name (to say what
-    prepare_request refuses to say, e.g. KeyType PublicKey)."""
-    prepared = prepare_request(params)
-    for local_name, text in (edit or {}).items():
-        found = prepared.body.find(f"{{{trust_protocol(params.trust_version).namespace}}}{local_name}")
-        assert found is not None
-        found.text = text
-    soap_ns = ns.SOAP12 if soap12 else ns.SOAP11
-    envelope = build_envelope(soap_ns, prepared.body, action=prepared.action, to=url)
-    bindings: list[object] = [SslTransportSecurityBinding()]
-    if user is not None:
-        bindings.append(UsernameMessageSecurityBinding(client_credential=StringUsernameCredential(*user)))
-    OutgoingSecurity(SecurityDescription(bindings)).apply(envelope, url)  # type: ignore[arg-type]
-    headers = {"Content-Type": SOAP_CONTENT_TYPES[soap_ns]}
-    if not soap12:
-        headers["SOAPAction"] = f'"{prepared.action}"'
-    request = etree.tostring(envelope)
-    response = session(ca).post(url, data=request, headers=headers, auth=basic, timeout=30)
-    return Exchange(params, prepared, request, response)
 
 
-def bearer(version: TrustVersion, token_type: str | None = ns.SAML20_TOKEN_TYPE) -> RequestSecurityTokenParameters:
-    return RequestSecurityTokenParameters(
-        applies_to=RP, trust_version=version, issued_token_type=token_type, issued_token_key_type=SecurityKeyType.NONE
-    )
 
 
 # --- oracles -------------------------------------------------------------------------------------
 
 
-def xmlsec1_verifies(xmlsec1: str, sts_cert: Path, token_xml: bytes, directory: Path) -> bool:
-    """xmlsec1 --verify with the STS certificate's key; SAML IDs declared with --id-attr."""
-    root = etree.fromstring(token_xml)
-    if root.tag == f"{{{ns.SAML2}}}Assertion":
-        id_attr = ["--id-attr:ID", f"{ns.SAML2}:Assertion"]
-    else:
-        id_attr = ["--id-attr:AssertionID", f"{ns.SAML1}:Assertion"]
-    path = directory / f"token-{hashlib.sha256(token_xml).hexdigest()[:16]}.xml"
-    path.write_bytes(token_xml)
-    done = subprocess.run(
-        [xmlsec1, "--verify", "--pubkey-cert-pem", str(sts_cert), *id_attr, str(path)],
-        capture_output=True,
-        timeout=30,
-        check=False,
-    )
-    return done.returncode == 0
 
 
-def rp_whoami(endpoints: Endpoints, token: XmlSecurityToken) -> str:
-    """Present ``token`` to the relying party; holder-of-key tokens sign with their proof key."""
-    body = etree.fromstring(b'<t:whoami xmlns:t="urn:wsbind:test"/>')
-    envelope = build_envelope(ns.SOAP12, body, action=None, to=endpoints.rp)
-    description = SecurityDescription([SslTransportSecurityBinding(), XmlTokenMessageSecurityBinding(token)])
-    OutgoingSecurity(description).apply(envelope, endpoints.rp)
-    response = session(endpoints.ca).post(
-        endpoints.rp,
-        data=etree.tostring(envelope),
-        headers={"Content-Type": SOAP_CONTENT_TYPES[ns.SOAP12]},
-        timeout=30,
-    )
-    assert response.status_code == 200, response.content
-    answer = parse_xml(response.content).findtext(".//{urn:wsbind:test}whoamiResult")
-    assert answer is not None
-    return answer
 
 
 def assert_valid_everywhere(
@@ -599,7 +455,7 @@ def test_authenticated_envelope_without_an_rst_is_invalid_request(endpoints: End
 
 def test_plain_http_is_refused(tls: dict[str, Path], saml_issuer: SamlIssuer, relying_party: Issuer) -> None:
     sts = SecurityTokenService(saml_issuer, relying_parties={RP: relying_party.certificate})
-    with serve(sts.wsgi_app(username_sts_description())) as url:
+    with serve(sts.wsgi_app(username_sts_description(check_password))) as url:
         prepared = prepare_request(bearer(TrustVersion.V1_3))
         envelope = build_envelope(ns.SOAP12, prepared.body, action=prepared.action, to=url)
         response = requests.post(

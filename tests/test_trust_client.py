@@ -23,6 +23,7 @@ from conftest import Starter, server_description
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from lxml import etree
+from sts_setup import basic_sts_description, password_check, username_sts_description
 from support import Issuer
 
 from samples.server import serve
@@ -388,8 +389,7 @@ PASSWORDS = {"alice": "secret"}
 ROLES = {"role": ["reader"]}
 
 
-def check_password(username: str, password: str) -> bool:
-    return PASSWORDS.get(username) == password
+check_password = password_check(PASSWORDS)
 
 
 class Gate:
@@ -421,22 +421,8 @@ def sts_server(tls: dict[str, Path], saml_issuer: SamlIssuer, relying_party: Iss
     sts = SecurityTokenService(
         saml_issuer, relying_parties={RP: relying_party.certificate}, claims=lambda user, rp: ROLES
     )
-    by_username = sts.wsgi_app(
-        SecurityDescription(
-            [SslTransportSecurityBinding(), UsernameMessageSecurityBinding(password_validator=check_password)]
-        )
-    )
-    by_basic = sts.wsgi_app(
-        SecurityDescription(
-            [
-                SslTransportSecurityBinding(),
-                HttpHeaderAuthSecurityBinding(
-                    password_validator=check_password,
-                    properties={SecurityBindingProperty.HTTP_HEADER_AUTH_SCHEME: HttpHeaderAuthScheme.BASIC},
-                ),
-            ]
-        )
-    )
+    by_username = sts.wsgi_app(username_sts_description(check_password))
+    by_basic = sts.wsgi_app(basic_sts_description(check_password))
 
     def route(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         app = by_basic if environ["PATH_INFO"].startswith("/basic/") else by_username

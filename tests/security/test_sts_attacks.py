@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from sts_setup import password_check, username_sts_description
 from support import post
 
 from samples.server import serve
@@ -64,12 +65,7 @@ def sts(world: World, tls: dict[str, Path], tmp_path_factory: pytest.TempPathFac
     service = SecurityTokenService(
         world.saml, relying_parties={AUDIENCE: world.relying_party.certificate}, clock=lambda: NOW
     )
-    description = SecurityDescription(
-        [
-            SslTransportSecurityBinding(),
-            UsernameMessageSecurityBinding(password_validator=lambda user, pw: (user, pw) == (SUBJECT, PASSWORD)),
-        ]
-    )
+    description = username_sts_description(password_check({SUBJECT: PASSWORD}))
     secret_file = tmp_path_factory.mktemp("sts-secret") / "secret.txt"
     secret_file.write_text("file-content-an-entity-must-never-read")
     with capturing_logs() as capture, serve(service.wsgi_app(description), (tls["cert"], tls["key"])) as url:

@@ -1,4 +1,4 @@
-"""The fast issuer (issue 5): SamlIssuer signs with lxml's exc-c14n and ``cryptography``.
+"""SamlIssuer's signatures (lxml exc-c14n and ``cryptography``), checked by four independent verifiers.
 
 Every token is checked by four verifiers that share no code with the signer: python-xmlsec,
 signxml, the ``xmlsec1`` program, and ours (both signature engines, and the whole request path for
@@ -29,15 +29,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from signxml.verifier import VerifyResult, XMLVerifier
+from sts_setup import (
+    RP,
+    Endpoints,
+    bearer,
+    password_check,
+    relying_party_description,
+    rp_whoami,
+    send,
+    username_sts_description,
+    xmlsec1_verifies,
+)
 from support import Issuer, make_app, make_issuer
-from test_sts import Endpoints, bearer, rp_whoami, send, username_sts_description, xmlsec1_verifies
 
 from samples.pki import self_signed_certificate
 from samples.server import serve
 from spyne_wsbind import SecurityHandler
 from spyne_wsbind.sts import SecurityTokenService
 from wsbind import (
-    CertCredential,
     CertSignedSamlAuthenticator,
     MessageVerifier,
     SamlMessageSecurityBinding,
@@ -452,7 +461,6 @@ def test_signer_output_is_the_tree_it_signed(signings: dict[str, Signing]) -> No
 # --- an STS signing with ECDSA P-256, end to end -------------------------------------------------
 
 EC_STS_NAME = "https://ec-sts.example.test"
-RP = "https://rp.example.test/service"
 
 
 def ec_claims(username: str, applies_to: str) -> dict[str, list[str]]:
@@ -470,15 +478,11 @@ def ec_endpoints(tls: dict[str, Path], ec_sts: Issuer, relying_party: Issuer) ->
     issuer = SamlIssuer(EC_STS_NAME, ec_sts.private_key, ec_sts.certificate)
     assert issuer.signature_algorithm == ns.ECDSA_SHA256
     sts = SecurityTokenService(issuer, relying_parties={RP: relying_party.certificate}, claims=ec_claims)
-    rp_description = server_description(
-        ec_sts,
-        audiences=[RP],
-        decryption_cert=CertCredential(str(relying_party.cert_file), str(relying_party.key_file)),
-    )
+    rp_description = relying_party_description(ec_sts, relying_party, [RP])
     rp_app = SecurityHandler(rp_description).wsgi_app(make_app(soap12=True))
     server_tls = (tls["cert"], tls["key"])
     with (
-        serve(sts.wsgi_app(username_sts_description()), server_tls) as sts_url,
+        serve(sts.wsgi_app(username_sts_description(password_check({"alice": "wonderland"}))), server_tls) as sts_url,
         serve(rp_app, server_tls) as rp_url,
     ):
         yield Endpoints(sts_url, sts_url, rp_url, tls["ca"], [])

@@ -1,4 +1,4 @@
-"""The fast client path (issue 5) sends exactly what the straightforward one did.
+"""What the client and handler reuse between messages gives the same bytes as computing it afresh.
 
 The plugin now copies a token's parsed element instead of parsing its bytes for every message,
 copies a Timestamp template instead of building one, and remembers the last https:// address;
