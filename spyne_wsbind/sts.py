@@ -18,7 +18,7 @@ import io
 import itertools
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -33,22 +33,17 @@ from wsbind.errors import FaultCode, IssuanceRefused, TrustFaultCode, TrustProto
 from wsbind.model.bindings import HttpHeaderAuthSecurityBinding, UsernameMessageSecurityBinding
 from wsbind.model.description import SecurityDescription
 from wsbind.model.enums import MessageProperty, TrustVersion
-from wsbind.saml.issuer import (
-    SamlIssuer,
-)
 from wsbind.soap import namespaces as ns
 from wsbind.soap.envelope import SOAP_CONTENT_TYPES, build_envelope, read_envelope, soap_namespace_for_content_type
-from wsbind.soap.timeutil import utcnow
 from wsbind.soap.xmlparse import XmlRejected, parse_xml
 from wsbind.soap.xmlread import element_children
-from wsbind.trust.issuance import ClaimsCallback, IssuancePolicy
+from wsbind.trust.issuance import IssuancePolicy
 from wsbind.trust.protocol import TrustProtocol, trust_protocol
 from wsbind.trust.server import (
     build_response,
     build_trust_fault,
     read_request,
 )
-from wsbind.xmlcrypto.certs import CertificateSource
 
 __all__ = ["SecurityTokenService"]
 
@@ -89,38 +84,18 @@ def _handler_fault_code(code: FaultCode) -> TrustFaultCode:
     return TrustFaultCode.INVALID_REQUEST
 
 
-class SecurityTokenService:
-    """Issues signed SAML 1.1/2.0 tokens to authenticated callers for known relying parties.
+class SecurityTokenService(IssuancePolicy):
+    """An :class:`~wsbind.trust.issuance.IssuancePolicy` served as a WS-Trust STS over spyne.
 
-    ``relying_parties`` maps each AppliesTo address this STS will mint tokens for to the relying
-    party's RSA certificate (holder-of-key proof keys are encrypted to it) or None (bearer tokens
-    only). ``claims(username, applies_to)`` supplies the token's attributes.
+    It takes the policy's arguments: ``relying_parties`` maps each AppliesTo address this STS will
+    mint tokens for to the relying party's RSA certificate (holder-of-key proof keys are encrypted
+    to it) or None (bearer tokens only); ``claims(username, applies_to)`` supplies the token's
+    attributes; ``lifetime``, ``default_token_type``, ``key_size`` and ``clock`` as the policy says.
 
     The ``issuer``'s key chooses how tokens are signed: RSA, or ECDSA P-256 (e.g. an identity from
     ``samples.pki.self_signed(..., ec_key=True)``), which signs several times faster; relying
     parties need an ECDSA-capable verifier (wsbind, python-xmlsec and signxml are).
     """
-
-    def __init__(
-        self,
-        issuer: SamlIssuer,
-        *,
-        relying_parties: Mapping[str, CertificateSource | None],
-        claims: ClaimsCallback | None = None,
-        lifetime: timedelta = timedelta(hours=1),
-        default_token_type: str = ns.SAML20_TOKEN_TYPE,
-        clock: Callable[[], datetime] = utcnow,
-        key_size: int = 256,
-    ) -> None:
-        self.policy = IssuancePolicy(
-            issuer,
-            relying_parties=relying_parties,
-            claims=claims,
-            lifetime=lifetime,
-            default_token_type=default_token_type,
-            clock=clock,
-            key_size=key_size,
-        )
 
     # --- WSGI ------------------------------------------------------------------------------
 
@@ -150,7 +125,7 @@ class SecurityTokenService:
             handler = SecurityHandler(
                 description,
                 trust_forwarded_proto=trust_forwarded_proto,
-                clock=clock or self.policy.clock,
+                clock=clock or self.clock,
                 fault_builder=partial(_handler_fault, protocol),
             )
             for soap_ns in _SOAP_NAMESPACES:
@@ -196,7 +171,7 @@ class SecurityTokenService:
             request = read_request(_request_element(ctx))
             if request.protocol.namespace != protocol.namespace:
                 raise IssuanceRefused(TrustFaultCode.INVALID_REQUEST, "RST namespace does not match the endpoint")
-            return build_response(protocol, self.policy.issue(username, request))
+            return build_response(protocol, self.issue(username, request))
         except IssuanceRefused as exc:
             log.warning(
                 "STS refused a request from user %s: %s %s: %s",

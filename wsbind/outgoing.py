@@ -25,7 +25,6 @@ from wsbind.model.bindings import (
 )
 from wsbind.model.description import SecurityDescription
 from wsbind.model.enums import (
-    ChannelBinding,
     SecurityAlgorithmId,
     SecurityAlgorithmSuiteName,
     SecurityKeyType,
@@ -33,7 +32,7 @@ from wsbind.model.enums import (
     SecurityTimestampUsage,
     Side,
 )
-from wsbind.model.support import require_supported
+from wsbind.model.support import validate_for_http
 from wsbind.soap import namespaces as ns
 from wsbind.soap.timeutil import utcnow
 from wsbind.wss.header import SecurityHeaderTemplate, apply_security_header, soap_namespace
@@ -71,8 +70,7 @@ class OutgoingSecurity:
         clock: Callable[[], datetime] = utcnow,
         adapter: str = "wsbind",
     ) -> None:
-        require_supported(description, CLIENT_BINDINGS, adapter)
-        description.validate(Side.CLIENT, ChannelBinding.HTTP)
+        validate_for_http(description, Side.CLIENT, CLIENT_BINDINGS, adapter)
         self.description = description
         self._clock = clock
         self._requires_tls = description.find(SslTransportSecurityBinding) is not None

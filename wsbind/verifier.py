@@ -28,7 +28,6 @@ from wsbind.model.bindings import (
 )
 from wsbind.model.description import SecurityDescription
 from wsbind.model.enums import (
-    ChannelBinding,
     MessageProperty,
     ProtectionLevel,
     SecurityBindingProperty,
@@ -36,7 +35,7 @@ from wsbind.model.enums import (
     SecurityTimestampUsage,
     Side,
 )
-from wsbind.model.support import require_supported
+from wsbind.model.support import validate_for_http
 from wsbind.saml.assertion import SamlAssertion
 from wsbind.saml.authenticator import AuthenticationContext, is_saml_token
 from wsbind.soap import namespaces as ns
@@ -119,11 +118,10 @@ class MessageVerifier:
         clock: Callable[[], datetime] = utcnow,
         adapter: str = "wsbind",
     ) -> None:
-        require_supported(description, SERVER_BINDINGS, adapter)
-        description.validate(Side.SERVER, ChannelBinding.HTTP)
+        validate_for_http(description, Side.SERVER, SERVER_BINDINGS, adapter)
         self.description = description
-        self.limits = description.limits
         self._clock = clock
+        self.limits = description.limits
         self._ssl = description.find(SslTransportSecurityBinding)
         self._basic = description.find(HttpHeaderAuthSecurityBinding)
         self._username = description.find(UsernameMessageSecurityBinding)
@@ -167,16 +165,27 @@ class MessageVerifier:
         envelope = read_envelope(root)
         check_processing_attributes(envelope)
         self._check_header_size(envelope)
-        if self._authenticator is None and self._username is None:
-            return VerifiedMessage(
-                soap_ns=envelope.soap_ns,
-                protection_level=self._protection,
-                saml_assertion=None,
-                timestamp_created=None,
-                envelope=root,
-                has_saml_binding=False,
-                username=username,
-            )
+        assertion: SamlAssertion | None = None
+        created: datetime | None = None
+        if self._authenticator is not None or self._username is not None:
+            assertion, created, username = self._check_message_security(envelope, root, transport, username)
+        return VerifiedMessage(
+            soap_ns=envelope.soap_ns,
+            protection_level=self._protection,
+            saml_assertion=assertion,
+            timestamp_created=created,
+            envelope=root,
+            has_saml_binding=self._authenticator is not None,
+            username=username,
+        )
+
+    def _check_message_security(
+        self, envelope: Envelope, root: etree._Element, transport: TransportFacts, username: str | None
+    ) -> tuple[SamlAssertion | None, datetime | None, str | None]:
+        """The Security header: Timestamp, then the UsernameToken and the SAML token the bindings ask for.
+
+        Returns (assertion, the Timestamp's Created, the authenticated user name).
+        """
         now = self._clock()
         timestamp, checked = self._check_security_header(envelope, now)
         assert envelope.security is not None  # checked above
@@ -200,17 +209,7 @@ class MessageVerifier:
                     peer_address=transport.remote_addr,
                 ),
             )
-        has_saml = self._authenticator is not None
-        created = checked.created if checked is not None else None
-        return VerifiedMessage(
-            soap_ns=envelope.soap_ns,
-            protection_level=self._protection,
-            saml_assertion=assertion,
-            timestamp_created=created,
-            envelope=root,
-            has_saml_binding=has_saml,
-            username=username,
-        )
+        return assertion, checked.created if checked is not None else None, username
 
     def _check_header_size(self, envelope: Envelope) -> None:
         """Refuse headers no client needs before any token is looked at (MessageLimits)."""

@@ -11,6 +11,7 @@ from wsbind.model.bindings import (
     TcpSspiTransportSecurityBinding,
 )
 from wsbind.model.description import SecurityDescription
+from wsbind.model.enums import ChannelBinding, Side
 
 _OTHER_CHANNELS = {
     TcpSspiTransportSecurityBinding: "a net.tcp channel",
@@ -18,10 +19,11 @@ _OTHER_CHANNELS = {
 }
 
 
-def require_supported(
-    description: SecurityDescription, supported: Sequence[type[SecurityBinding]], adapter: str
+def validate_for_http(
+    description: SecurityDescription, side: Side, supported: Sequence[type[SecurityBinding]], adapter: str
 ) -> None:
-    """Refuse, before anything runs, a binding this adapter would silently not enforce."""
+    """What every HTTP pipeline checks first: refuse a binding this adapter would silently not
+    enforce, then every creation-time rule for an HTTP channel (client) or listener (server)."""
     for binding in description.bindings:
         kind = type(binding)
         channel = _OTHER_CHANNELS.get(kind)
@@ -35,3 +37,5 @@ def require_supported(
             raise UnsupportedBinding(
                 f"{kind.__name__} is part of the model but {adapter} does not carry it yet; it supports: {names}."
             )
+    description.validate(side, ChannelBinding.HTTP)
+

@@ -183,23 +183,24 @@ def check_password(validator: PasswordValidator, claims: UsernameTokenClaims) ->
             type(exc).__name__,
             loggable(repr(claims.username)),
         )
-        error = _reject(
-            FaultCode.FAILED_AUTHENTICATION,
-            "password-rejected",
+        raise _password_rejected(
+            claims.username,
             f"the password of user {claims.username!r} was not checked: password_validator raised "
             f"{type(exc).__name__} (R62: a failing validator refuses)",
-        )
-        error.identify(None, claims.username, verified=False)
-        raise error from None
+        ) from None
     if verdict is not True:
-        error = _reject(
-            FaultCode.FAILED_AUTHENTICATION,
-            "password-rejected",
+        raise _password_rejected(
+            claims.username,
             f"password_validator refused the password of user {claims.username!r}: it returned "
             f"{_verdict_text(verdict)}{_type_note(verdict)} (R62: only True accepts)",
         )
-        error.identify(None, claims.username, verified=False)
-        raise error
+
+
+def _password_rejected(username: str, detail: str) -> SecurityVerificationError:
+    """FailedAuthentication naming the user as claimed (no signature vouches for a password's user)."""
+    error = _reject(FaultCode.FAILED_AUTHENTICATION, "password-rejected", detail)
+    error.identify(None, username, verified=False)
+    return error
 
 
 def _verdict_text(verdict: object) -> str:
