@@ -8,28 +8,10 @@ import zeep
 from zeep.proxy import AsyncOperationProxy, AsyncServiceProxy
 from zeep.transports import AsyncTransport, Transport
 
-from wsbind.errors import UnsupportedBinding
-from wsbind.model.bindings import HttpHeaderAuthSecurityBinding, SslTransportSecurityBinding
-from wsbind.model.credentials import StringWindowsIntegratedAuthCredential
+from wsbind.model.bindings import SslTransportSecurityBinding
 from wsbind.model.description import SecurityDescription
-from wsbind.model.enums import HttpHeaderAuthScheme, SecurityBindingProperty
+from zeep_wsbind._transport import Verify, basic_auth, tls_context, tls_session
 from zeep_wsbind.plugin import SecurityPlugin
-from zeep_wsbind.tls import Verify, tls_context, tls_session
-
-
-def _basic_auth(description: SecurityDescription) -> tuple[str, str] | None:
-    binding = description.find(HttpHeaderAuthSecurityBinding)
-    if binding is None:
-        return None
-    scheme = binding.properties.get(SecurityBindingProperty.HTTP_HEADER_AUTH_SCHEME, HttpHeaderAuthScheme.NEGOTIATE)
-    credential = binding.client_credential
-    if scheme != HttpHeaderAuthScheme.BASIC or not isinstance(credential, StringWindowsIntegratedAuthCredential):
-        raise UnsupportedBinding(
-            "zeep_wsbind carries HttpHeaderAuthSecurityBinding with the BASIC scheme and a "
-            "StringWindowsIntegratedAuthCredential only; set HTTP_HEADER_AUTH_SCHEME to BASIC."
-        )
-    username = f"{credential.domain}\\{credential.username}" if credential.domain else credential.username
-    return username, credential.password
 
 
 def secure_client(
@@ -44,7 +26,7 @@ def secure_client(
     """
     plugin = SecurityPlugin(description)
     session = tls_session(tls_context(verify, description.find(SslTransportSecurityBinding)))
-    session.auth = _basic_auth(description)
+    session.auth = basic_auth(description)
     plugins = [plugin, *zeep_kwargs.pop("plugins", [])]
     transport = zeep_kwargs.pop("transport", None) or Transport(session=session)
     return zeep.Client(wsdl, transport=transport, plugins=plugins, **zeep_kwargs)
@@ -89,7 +71,7 @@ def secure_async_client(
 
     plugin = SecurityPlugin(description)
     options: dict[str, Any] = {"verify": tls_context(verify, description.find(SslTransportSecurityBinding))}
-    options["auth"] = _basic_auth(description)
+    options["auth"] = basic_auth(description)
     transport = zeep_kwargs.pop("transport", None) or AsyncTransport(
         client=httpx.AsyncClient(**options), wsdl_client=httpx.Client(**options)
     )

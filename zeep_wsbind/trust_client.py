@@ -40,8 +40,7 @@ from wsbind.soap.xmlread import element_children
 from wsbind.trust.client import PreparedRequest, prepare_request, read_fault, read_response
 from wsbind.trust.params import RequestSecurityTokenParameters
 from wsbind.wss.tokens import XmlSecurityToken
-from zeep_wsbind.client import _basic_auth
-from zeep_wsbind.tls import Verify, tls_context, tls_session
+from zeep_wsbind._transport import Verify, basic_auth, tls_context, tls_session
 
 __all__ = [
     "ChannelState",
@@ -136,7 +135,7 @@ class TrustChannel:
         # Validates the description for a client on HTTP and refuses bindings it cannot carry.
         self._security = OutgoingSecurity(description)
         self._tls = tls_context(verify, description.find(SslTransportSecurityBinding))
-        self._auth = _basic_auth(description)
+        self._auth = basic_auth(description)
         self._state = ChannelState.CREATED
         self._lock = threading.Lock()
         self._session: requests.Session | None = None

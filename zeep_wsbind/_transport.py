@@ -1,4 +1,4 @@
-"""The client's TLS settings: one ``ssl.SSLContext`` made from ``verify`` and the description.
+"""The client's transport settings: one ``ssl.SSLContext`` made from ``verify`` and the description, and HTTP Basic.
 
 requests and httpx each have their own idea of ``verify=True`` and of where a client certificate
 comes from, and requests lets ``REQUESTS_CA_BUNDLE`` replace the trust anchors a caller chose. Both
@@ -22,9 +22,10 @@ from cryptography.hazmat.primitives import serialization
 from requests.adapters import HTTPAdapter
 
 from wsbind.errors import KeyLoadError, UnsupportedBinding, WsBindTypeError, WsBindValueError
-from wsbind.model.bindings import SslTransportSecurityBinding
-from wsbind.model.credentials import CertCredential
-from wsbind.model.enums import CertFailure, SecureProtocol, SecurityBindingProperty
+from wsbind.model.bindings import HttpHeaderAuthSecurityBinding, SslTransportSecurityBinding
+from wsbind.model.credentials import CertCredential, StringWindowsIntegratedAuthCredential
+from wsbind.model.description import SecurityDescription
+from wsbind.model.enums import CertFailure, HttpHeaderAuthScheme, SecureProtocol, SecurityBindingProperty
 
 Verify = bool | str | os.PathLike[str] | ssl.SSLContext
 """``True``: certifi's CA bundle; a path: only the CAs in that PEM file; an ``ssl.SSLContext``: as
@@ -149,3 +150,19 @@ def tls_session(context: ssl.SSLContext) -> requests.Session:
     session = requests.Session()
     session.mount("https://", _ContextAdapter(context))
     return session
+
+
+def basic_auth(description: SecurityDescription) -> tuple[str, str] | None:
+    """HTTP Basic credentials from the description's HttpHeaderAuthSecurityBinding, if any."""
+    binding = description.find(HttpHeaderAuthSecurityBinding)
+    if binding is None:
+        return None
+    scheme = binding.properties.get(SecurityBindingProperty.HTTP_HEADER_AUTH_SCHEME, HttpHeaderAuthScheme.NEGOTIATE)
+    credential = binding.client_credential
+    if scheme != HttpHeaderAuthScheme.BASIC or not isinstance(credential, StringWindowsIntegratedAuthCredential):
+        raise UnsupportedBinding(
+            "zeep_wsbind carries HttpHeaderAuthSecurityBinding with the BASIC scheme and a "
+            "StringWindowsIntegratedAuthCredential only; set HTTP_HEADER_AUTH_SCHEME to BASIC."
+        )
+    username = f"{credential.domain}\\{credential.username}" if credential.domain else credential.username
+    return username, credential.password
