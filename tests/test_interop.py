@@ -81,7 +81,7 @@ EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 INCLUSIVE_C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
 
 
-def _unsigned_saml2(assertion_id: str, window: Window) -> etree._Element:
+def unsigned_saml2(assertion_id: str, window: Window) -> etree._Element:
     """A SAML 2.0 bearer assertion with a ds:Signature placeholder right after Issuer."""
     a = etree.Element(f"{S2}Assertion", nsmap={"saml2": ns.SAML2})
     a.set("ID", assertion_id)
@@ -175,7 +175,7 @@ def signxml_assertion(
     key = issuer.key_file.read_bytes()
     if version is SamlVersion.V2_0:
         assertion_id = "_signxml2-0001"
-        signed = signer.sign(_unsigned_saml2(assertion_id, window), key=key, cert=certificate)
+        signed = signer.sign(unsigned_saml2(assertion_id, window), key=key, cert=certificate)
     else:
         assertion_id = "_signxml11-0001"
         signed = signer.sign(

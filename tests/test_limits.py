@@ -11,7 +11,7 @@ from conftest import Starter
 from lxml import etree
 from signxml import SignatureConstructionMethod, XMLSigner
 from support import Issuer, envelope, post
-from test_interop import S2, Window, _unsigned_saml2
+from test_interop import S2, Window, unsigned_saml2
 
 from wsbind import (
     CertSignedSamlAuthenticator,
@@ -108,7 +108,7 @@ def test_assertion_lifetime(issuer: Issuer, saml_issuer: SamlIssuer) -> None:
 
 def test_assertion_without_expiry_is_refused(issuer: Issuer) -> None:
     """An assertion with no NotOnOrAfter would be valid forever."""
-    unsigned = _unsigned_saml2("_forever", Window.around_now())
+    unsigned = unsigned_saml2("_forever", Window.around_now())
     conditions = unsigned.find(f"{S2}Conditions")
     assert conditions is not None
     del conditions.attrib["NotOnOrAfter"]
