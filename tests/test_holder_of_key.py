@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import xmlsec
+import zeep
 from conftest import Starter, server_description
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -23,6 +24,7 @@ from wsbind import (
     SecurityAlgorithmSuiteName,
     SecurityDescription,
     SecurityProperty,
+    SignedParts,
     SslTransportSecurityBinding,
     XmlTokenMessageSecurityBinding,
     create_xml_security_token,
@@ -132,20 +134,25 @@ def test_sha256_suite_signs_with_hmac_sha256(issuer: Issuer, relying_party: Issu
     assert verify(issuer, relying_party, data) is not None
 
 
-def test_asymmetric_proof_signs_timestamp_and_to(
-    issuer: Issuer, relying_party: Issuer, saml_issuer: SamlIssuer
-) -> None:
-    client = relying_party  # any key pair with a certificate will do as the client's
+def asymmetric_token(saml_issuer: SamlIssuer, client: Issuer, *, now: datetime | None = NOW) -> XmlSecurityToken:
+    """A holder-of-key token whose assertion names ``client``'s certificate; its handle holds the key."""
     der = client.certificate.public_bytes(serialization.Encoding.DER)
     assertion = saml_issuer.issue(
-        subject="alice", now=NOW, confirmation_method=HOLDER_OF_KEY_V2, confirmation_key_info=_x509_key_info(der)
+        subject="alice", now=now, confirmation_method=HOLDER_OF_KEY_V2, confirmation_key_info=_x509_key_info(der)
     )
     assert isinstance(client.private_key, rsa.RSAPrivateKey)
-    token = create_xml_security_token(
+    return create_xml_security_token(
         assertion,
         NcryptAsymmetricSecurityKeyHandle(client.private_key),
         attached_reference=saml_token_reference(assertion),
     )
+
+
+def test_asymmetric_proof_signs_timestamp_and_to(
+    issuer: Issuer, relying_party: Issuer, saml_issuer: SamlIssuer
+) -> None:
+    client = relying_party  # any key pair with a certificate will do as the client's
+    token = asymmetric_token(saml_issuer, client)
     data = message(token)
     root = etree.fromstring(data)
     to = root.find(f".//{{{ns.WSA}}}To")
@@ -261,25 +268,120 @@ def test_r67_proof_must_cover_the_timestamp(
     assert refused(issuer, relying_party, etree.tostring(root)).reason == "proof-does-not-cover-timestamp"
 
 
-def test_r67_symmetric_proof_must_not_sign_to(
-    issuer: Issuer, relying_party: Issuer, valid: Callable[..., etree._Element]
-) -> None:
-    root = valid()
+def _addressing(root: etree._Element, name: str, text: str, namespace: str = ns.WSA) -> etree._Element:
     header = root.find(f"{{{ns.SOAP11}}}Header")
     assert header is not None
-    to = etree.SubElement(header, f"{{{ns.WSA}}}To", nsmap={"wsa": ns.WSA})
-    to.text = "https://rp.test/svc"
-    to.set(WSU_ID, "to")
-    _resign(root, b"k" * 32, [_timestamp(root), to])
-    assert refused(issuer, relying_party, etree.tostring(root)).reason == "proof-signs-to"
+    element = etree.SubElement(header, f"{{{namespace}}}{name}", nsmap={"wsa": namespace})
+    element.text = text
+    element.set(WSU_ID, name.lower())
+    return element
 
 
-def test_proof_covering_other_elements_is_refused(
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["To"],
+        ["Body"],
+        ["Body", "To", "Action", "MessageID", "ReplyTo", "RelatesTo"],
+        ["Action-2004"],
+    ],
+    ids=["to", "body", "body-and-every-addressing-header", "addressing-2004"],
+)
+def test_a_proof_may_also_sign_the_body_and_addressing_headers(
+    issuer: Issuer, relying_party: Issuer, valid: Callable[..., etree._Element], extra: list[str]
+) -> None:
+    """How WSS4J/CXF, vCenter SSO and many WCF bindings sign: Timestamp plus Body and WS-Addressing.
+    R67's "a symmetric proof does not sign To" binds senders (our client keeps it), not receivers."""
+    root = valid()
+    targets = [_timestamp(root)]
+    for name in extra:
+        if name == "Body":
+            targets.append(_body(root))
+        elif name == "Action-2004":
+            targets.append(_addressing(root, "Action", "urn:test:whoami", ns.WSA_2004))
+        else:
+            targets.append(_addressing(root, name, f"urn:test:{name}"))
+    _resign(root, b"k" * 32, targets)
+    assert getattr(verify(issuer, relying_party, etree.tostring(root)), "subject_name_id", None) == "alice"
+
+
+def test_a_proof_may_sign_a_username_token_in_the_same_header(
     issuer: Issuer, relying_party: Issuer, valid: Callable[..., etree._Element]
 ) -> None:
     root = valid()
-    _resign(root, b"k" * 32, [_timestamp(root), _body(root)])
+    username = etree.SubElement(_security(root), f"{{{ns.WSSE}}}UsernameToken")
+    username.set(WSU_ID, "user")
+    etree.SubElement(username, f"{{{ns.WSSE}}}Username").text = "alice"
+    _resign(root, b"k" * 32, [_timestamp(root), username])
+    assert getattr(verify(issuer, relying_party, etree.tostring(root)), "subject_name_id", None) == "alice"
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["element-inside-body", "to-inside-body", "other-header", "username-token-elsewhere", "security-header"],
+)
+def test_a_proof_over_anything_else_is_refused(
+    issuer: Issuer, relying_party: Issuer, valid: Callable[..., etree._Element], where: str
+) -> None:
+    """Only the Body itself, direct addressing headers and this header's UsernameToken: found by
+    position, so a look-alike elsewhere (an addressing element inside the Body) does not qualify."""
+    root = valid()
+    body, header = _body(root), root.find(f"{{{ns.SOAP11}}}Header")
+    assert header is not None
+    if where == "element-inside-body":
+        target = body[0]
+    elif where == "to-inside-body":
+        target = etree.SubElement(body, f"{{{ns.WSA}}}To")
+    elif where == "other-header":
+        target = etree.SubElement(header, "{urn:test}Custom")
+    elif where == "username-token-elsewhere":
+        target = etree.SubElement(header, f"{{{ns.WSSE}}}UsernameToken")
+    else:
+        target = _security(root)
+    target.set(WSU_ID, "target")
+    _resign(root, b"k" * 32, [_timestamp(root), target])
     assert refused(issuer, relying_party, etree.tostring(root)).reason == "proof-signature-profile"
+
+
+@pytest.mark.parametrize("asymmetric", [False, True], ids=["symmetric", "asymmetric"])
+def test_client_signs_body_and_addressing_headers_when_asked(
+    issuer: Issuer, relying_party: Issuer, saml_issuer: SamlIssuer, asymmetric: bool
+) -> None:
+    if asymmetric:
+        token = asymmetric_token(saml_issuer, relying_party)
+    else:
+        token = symmetric_token(saml_issuer, relying_party, b"k" * 32)
+    envelope = etree.fromstring(
+        f'<s:Envelope xmlns:s="{ns.SOAP11}" xmlns:wsa="{ns.WSA}"><s:Header><wsa:Action>urn:test:whoami</wsa:Action>'
+        f'<wsa:MessageID>urn:uuid:1</wsa:MessageID></s:Header><s:Body><whoami xmlns="urn:test"/></s:Body></s:Envelope>'
+    )
+    parts = SignedParts.BODY | SignedParts.ADDRESSING_HEADERS
+    description = SecurityDescription(
+        [SslTransportSecurityBinding(), XmlTokenMessageSecurityBinding(token, signed_parts=parts)]
+    )
+    OutgoingSecurity(description, clock=lambda: NOW).apply(envelope, "https://rp.test/svc")
+    signature = _proof_signature(envelope)
+    uris = [r.get("URI") for r in signature.iterfind(f".//{{{ns.DS}}}Reference")]
+    ids = {e.get(WSU_ID): etree.QName(e).localname for e in envelope.iter() if e.get(WSU_ID)}
+    covered = sorted(ids[str(uri)[1:]] for uri in uris)
+    expected = ["Action", "Body", "MessageID", "Timestamp"] + (["To"] if asymmetric else [])
+    assert covered == sorted(expected)
+    assert getattr(verify(issuer, relying_party, etree.tostring(envelope)), "subject_name_id", None) == "alice"
+
+
+def test_default_proof_signs_the_timestamp_only(
+    issuer: Issuer, relying_party: Issuer, valid: Callable[..., etree._Element]
+) -> None:
+    """WWSAPI's shape stays the default: one Reference, to the Timestamp."""
+    signature = _proof_signature(valid())
+    assert len(list(signature.iterfind(f".//{{{ns.DS}}}Reference"))) == 1
+
+
+def test_signed_parts_must_be_flags(saml_issuer: SamlIssuer, relying_party: Issuer) -> None:
+    token = symmetric_token(saml_issuer, relying_party, b"k" * 32)
+    binding = XmlTokenMessageSecurityBinding(token, signed_parts="body")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="SignedParts"):
+        OutgoingSecurity(SecurityDescription([SslTransportSecurityBinding(), binding]))
 
 
 def test_hmac_output_length_is_refused(
@@ -354,3 +456,43 @@ def test_holder_of_key_end_to_end(
         refusing = secure_client(url + "?wsdl", client_description(wrong), verify=str(tls["ca"]))
         with pytest.raises(Exception, match="could not be authenticated or authorized"):
             refusing.service.whoami()
+
+
+@pytest.mark.parametrize("asymmetric", [False, True], ids=["symmetric", "asymmetric"])
+def test_proof_over_body_and_addressing_end_to_end(
+    start_service: Starter,
+    issuer: Issuer,
+    relying_party: Issuer,
+    saml_issuer: SamlIssuer,
+    tls: dict[str, Path],
+    asymmetric: bool,
+) -> None:
+    """zeep's WsAddressingPlugin writes Action, MessageID and To; our plugin runs after it and signs
+    them with the Body, as CXF-style services expect; the spyne service checks every digest."""
+    from zeep.wsa import WsAddressingPlugin
+
+    if asymmetric:
+        token = asymmetric_token(saml_issuer, relying_party, now=None)
+    else:
+        token = symmetric_token(saml_issuer, relying_party, os.urandom(32), now=None)
+    parts = SignedParts.BODY | SignedParts.ADDRESSING_HEADERS
+    description = SecurityDescription(
+        [SslTransportSecurityBinding(), XmlTokenMessageSecurityBinding(token, signed_parts=parts)]
+    )
+    sent: list[bytes] = []
+
+    class Record(zeep.Plugin):  # type: ignore[misc]
+        def egress(
+            self, envelope: etree._Element, http_headers: dict[str, str], operation: object, options: object
+        ) -> tuple[etree._Element, dict[str, str]]:
+            sent.append(etree.tostring(envelope))
+            return envelope, http_headers
+
+    with start_service(rp_description(issuer, relying_party)) as url:
+        client = secure_client(url + "?wsdl", description, verify=str(tls["ca"]), plugins=[WsAddressingPlugin()])
+        client.plugins.append(Record())
+        assert client.service.whoami().startswith("alice|")
+    root = etree.fromstring(sent[-1])
+    covered = {r.get("URI") for r in _proof_signature(root).iterfind(f".//{{{ns.DS}}}Reference")}
+    named = {f"#{e.get(WSU_ID)}": etree.QName(e).localname for e in root.iter() if e.get(WSU_ID)}
+    assert {"Timestamp", "Body", "Action", "MessageID", "To"} <= {named[str(uri)] for uri in covered}

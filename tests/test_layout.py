@@ -38,7 +38,8 @@ EXPORTED = {
         "SecurityTimestampUsage", "SecurityHeaderLayout", "SecurityHeaderVersion", "ExtendedProtectionPolicy",
         "ExtendedProtectionScenario", "SecurityAlgorithmSuiteName", "SecurityAlgorithmId",
         "WindowsIntegratedAuthPackage", "ImpersonationLevel", "HttpHeaderAuthScheme", "HttpHeaderAuthTarget",
-        "CertFailure", "SecureProtocol", "TrustVersion", "SecureConversationVersion", "RequestSecurityTokenAction",
+        "CertFailure", "SecureProtocol", "SignedParts", "TrustVersion", "SecureConversationVersion",
+        "RequestSecurityTokenAction",
         "SecurityKeyType", "SecurityKeyEntropyMode", "SecurityTokenReferenceMode", "XmlSecurityTokenProperty",
         # keys, tokens, SAML
         "SecurityKeyHandle", "RawSymmetricSecurityKeyHandle", "NcryptAsymmetricSecurityKeyHandle",

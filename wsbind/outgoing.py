@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from wsbind.errors import InsecureTransport, WsBindValueError
+from wsbind.errors import InsecureTransport, WsBindTypeError, WsBindValueError
 from wsbind.model.algorithms import SecurityAlgorithmSuite
 from wsbind.model.bindings import (
     HttpHeaderAuthSecurityBinding,
@@ -31,10 +31,12 @@ from wsbind.model.enums import (
     SecurityProperty,
     SecurityTimestampUsage,
     Side,
+    SignedParts,
 )
 from wsbind.model.support import validate_for_http
 from wsbind.soap import namespaces as ns
 from wsbind.soap.timeutil import utcnow
+from wsbind.soap.xmlread import element_children
 from wsbind.wss.header import SecurityHeaderTemplate, apply_security_header, soap_namespace
 from wsbind.wss.proof import default_proof_algorithms, sign_endorsing
 from wsbind.wss.tokens import XmlSecurityToken, XmlTokenSource, create_xml_security_token
@@ -86,6 +88,14 @@ class OutgoingSecurity:
             elif token is not None:
                 self._sources.append(token)
         self._sha256 = _uses_sha256(description)
+        self._signed_parts = SignedParts(0)
+        for xml_binding in description.find_all(XmlTokenMessageSecurityBinding):
+            if not isinstance(xml_binding.signed_parts, SignedParts):
+                raise WsBindTypeError(
+                    f"XmlTokenMessageSecurityBinding.signed_parts is {xml_binding.signed_parts!r}; give SignedParts "
+                    "flags, e.g. SignedParts.BODY | SignedParts.ADDRESSING_HEADERS"
+                )
+            self._signed_parts |= xml_binding.signed_parts
         self._https_address: str | None = None  # the last address found to be https:// (a client has one)
         self._templates: dict[bool, SecurityHeaderTemplate] = {}  # fixed tokens, with and without a Timestamp
 
@@ -123,7 +133,11 @@ class OutgoingSecurity:
                 if token.key_type != SecurityKeyType.NONE:
                     to_header = _to_header(envelope, address) if token.key_type == SecurityKeyType.ASYMMETRIC else None
                     sign_endorsing(
-                        security, token, default_proof_algorithms(token, sha256=self._sha256), to_header=to_header
+                        security,
+                        token,
+                        default_proof_algorithms(token, sha256=self._sha256),
+                        to_header=to_header,
+                        also=_parts_to_sign(envelope, self._signed_parts),
                     )
         finally:
             for token in fetched:
@@ -157,6 +171,26 @@ def _uses_sha256(description: SecurityDescription) -> bool:
         return suite.symmetric_signature == SecurityAlgorithmId.HMAC_SHA_256
     name = description.get(SecurityProperty.ALGORITHM_SUITE_NAME)
     return name is not None and not SecurityAlgorithmSuiteName(name).uses_sha1_digest
+
+
+def _parts_to_sign(envelope: etree._Element, parts: SignedParts) -> list[etree._Element]:
+    """The Body and the addressing headers a proof signs besides the Timestamp, as ``parts`` asks."""
+    if not parts:
+        return []
+    soap_ns = soap_namespace(envelope)
+    found = []
+    if parts & SignedParts.ADDRESSING_HEADERS:
+        header = envelope.find(f"{{{soap_ns}}}Header")
+        assert header is not None  # apply_security_header made it
+        found += [child for child in element_children(header) if child.tag in _ADDRESSING_HEADERS]
+    if parts & SignedParts.BODY:
+        body = envelope.find(f"{{{soap_ns}}}Body")
+        if body is not None:
+            found.append(body)
+    return found
+
+
+_ADDRESSING_HEADERS = frozenset(f"{{{ns.WSA}}}{name}" for name in ("To", "Action", "MessageID", "ReplyTo", "RelatesTo"))
 
 
 def _to_header(envelope: etree._Element, address: str) -> etree._Element:

@@ -27,7 +27,7 @@ def secure_client(
     plugin = SecurityPlugin(description)
     session = tls_session(tls_context(verify, description.find(SslTransportSecurityBinding)))
     session.auth = basic_auth(description)
-    plugins = [plugin, *zeep_kwargs.pop("plugins", [])]
+    plugins = [*zeep_kwargs.pop("plugins", []), plugin]  # last: it signs what the others wrote
     transport = zeep_kwargs.pop("transport", None) or Transport(session=session)
     return zeep.Client(wsdl, transport=transport, plugins=plugins, **zeep_kwargs)
 
@@ -75,5 +75,5 @@ def secure_async_client(
     transport = zeep_kwargs.pop("transport", None) or AsyncTransport(
         client=httpx.AsyncClient(**options), wsdl_client=httpx.Client(**options)
     )
-    plugins = [plugin, *zeep_kwargs.pop("plugins", [])]
+    plugins = [*zeep_kwargs.pop("plugins", []), plugin]  # last: it signs what the others wrote
     return SecureAsyncClient(wsdl, transport=transport, plugins=plugins, **zeep_kwargs)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from wsbind.model.credentials import CertCredential, StringUsernameCredential, WindowsIntegratedAuthCredential
-from wsbind.model.enums import MessageSecurityUsage, SecurityBindingType
+from wsbind.model.enums import MessageSecurityUsage, SecurityBindingType, SignedParts
 
 if TYPE_CHECKING:
     from wsbind.model.description import SecurityDescription
@@ -111,11 +111,14 @@ class XmlTokenMessageSecurityBinding(SecurityBinding):
 
     ``xml_token`` is one token (copied when the channel is made, as in WWSAPI) or an
     XmlTokenSource such as ``zeep_wsbind.IssuedTokenProvider``, asked on every message.
+    ``signed_parts``: what a holder-of-key token's proof signs besides the Timestamp (and To for
+    an asymmetric key); the default is WWSAPI's, the Timestamp only.
     """
 
     xml_token: XmlSecurityToken | XmlTokenSource | None = None
     binding_usage: int = MessageSecurityUsage.SUPPORTING
     properties: BindingProperties = field(default_factory=dict)
+    signed_parts: SignedParts = SignedParts.TIMESTAMP_ONLY
     binding_type: ClassVar[int] = SecurityBindingType.XML_TOKEN_MESSAGE
 
 

@@ -245,6 +245,17 @@ class HttpHeaderAuthTarget(IntEnum):
     PROXY = 2
 
 
+class SignedParts(IntFlag):
+    """What a holder-of-key proof signs besides the Timestamp (not a WWSAPI enum: WWSAPI signs the
+    Timestamp only, and the To header with an asymmetric key). Apache WSS4J/CXF, vCenter SSO and
+    many WCF configurations also sign the Body and the WS-Addressing headers."""
+
+    TIMESTAMP_ONLY = 0
+    BODY = 0x1
+    ADDRESSING_HEADERS = 0x2
+    """To, Action, MessageID, ReplyTo and RelatesTo, those the message has."""
+
+
 class CertFailure(IntFlag):
     """WS_CERT_FAILURE flags: server-certificate failures a client may ignore (CERT_FAILURES_TO_IGNORE)."""
 

@@ -14,7 +14,6 @@ from wsbind.soap.xmlread import decode_base64, element_children
 from wsbind.trust.protocol import WSP, TrustProtocol
 
 _WSP_15 = "http://www.w3.org/ns/ws-policy"  # read only: some requestors use WS-Policy 1.5
-_WSA_2004 = "http://schemas.xmlsoap.org/ws/2004/08/addressing"  # read only: older Feb 2005 clients
 
 # --------------------------------------------------------------------------- reading helpers
 
@@ -110,7 +109,7 @@ def _applies_to(parent: etree._Element) -> str | None:
     if len(holders) > 1:
         raise TrustProtocolError("more than one AppliesTo.")
     references = [c for c in element_children(holders[0]) if _local(c) == "EndpointReference"]
-    if len(references) != 1 or etree.QName(references[0]).namespace not in (ns.WSA, _WSA_2004):
+    if len(references) != 1 or etree.QName(references[0]).namespace not in (ns.WSA, ns.WSA_2004):
         raise TrustProtocolError("AppliesTo must hold one WS-Addressing EndpointReference.")
     address = _exactly_one(references[0], f"{{{etree.QName(references[0]).namespace}}}Address")
     return _uri(address)

@@ -6,9 +6,11 @@ the WS-Addressing ``To`` header, so the proof cannot be replayed to another addr
 signature's KeyInfo is the token's attached reference, which names the assertion.
 
 The server checks the same shape strictly before any crypto: one endorsing signature naming the
-assertion, references only to the Timestamp it checked (and ``To``), each ID unique in the
-message, exclusive c14n only, no HMACOutputLength; then python-xmlsec verifies with the key the
-assertion names. Nothing in the message chooses that key.
+assertion, covering the Timestamp it checked (and ``To`` for a public key) and otherwise only what
+:func:`signable_parts` finds by position (the Body, the direct WS-Addressing headers, this header's
+UsernameToken: how WSS4J/CXF and many WCF bindings sign), each ID unique in the message,
+exclusive c14n only, no HMACOutputLength; then python-xmlsec verifies with the key the assertion
+names. Nothing in the message chooses that key.
 """
 
 from __future__ import annotations
@@ -132,11 +134,13 @@ def sign_endorsing(
     algorithms: ProofAlgorithms,
     *,
     to_header: etree._Element | None = None,
+    also: Sequence[etree._Element] = (),
 ) -> etree._Element:
     """Append to ``security`` a ds:Signature made with the token's proof key.
 
-    It covers the header's Timestamp and, when ``to_header`` is given (asymmetric keys),
-    the WS-Addressing To header. KeyInfo is the token's attached reference.
+    It covers the header's Timestamp, the WS-Addressing To header when ``to_header`` is given
+    (asymmetric keys), and the elements in ``also`` (the Body, other addressing headers; see
+    :class:`~wsbind.model.enums.SignedParts`). KeyInfo is the token's attached reference.
     """
     timestamp = security.find(_TIMESTAMP)
     if timestamp is None:
@@ -144,12 +148,14 @@ def sign_endorsing(
     if token.attached_reference is None:
         raise WsBindValueError("a holder-of-key token needs an attached reference (R49)")
     targets = [timestamp] if to_header is None else [timestamp, to_header]
+    targets += [element for element in also if all(element is not t for t in targets)]
     signature = xmlsec.template.create(
         security, _C.TransformExclC14N, XMLSEC_SIGNATURE_TRANSFORMS[algorithms.signature], ns="ds"
     )
     security.append(signature)
     context = xmlsec.SignatureContext()
-    for target, prefix in zip(targets, ("TS", "To"), strict=False):
+    for target in targets:
+        prefix = "TS" if target is timestamp else etree.QName(target).localname
         reference = xmlsec.template.add_reference(
             signature, XMLSEC_DIGEST_TRANSFORMS[algorithms.digest], uri=f"#{_ensure_id(target, prefix)}"
         )
@@ -330,13 +336,37 @@ def verify_endorsing(
     if not any(e is timestamp for e in covered):
         raise _refuse("proof-does-not-cover-timestamp", "R67: the proof signature must cover the Timestamp")
     covers_to = to_header is not None and any(e is to_header for e in covered)
-    if any(e is not timestamp and e is not to_header for e in covered):
-        raise _refuse("proof-signature-profile", "the proof signature covers an unexpected element")
-    if symmetric and covers_to:
-        raise _refuse("proof-signs-to", "R67: a symmetric proof must not sign the To header (LWSSP)")
+    signable = {id(e) for e in signable_parts(document, security)}
+    if any(e is not timestamp and id(e) not in signable for e in covered):
+        raise _refuse("proof-signature-profile", "the proof signature covers an element it may not sign")
     if not symmetric and not covers_to:
         raise _refuse("proof-does-not-cover-to", "R67: an asymmetric proof must sign the WS-Addressing To header")
     _verify(signature, covered, key, method)
+
+
+_ADDRESSING = frozenset(
+    f"{{{namespace}}}{name}"
+    for namespace in (ns.WSA, ns.WSA_2004)
+    for name in ("To", "Action", "MessageID", "ReplyTo", "RelatesTo")
+)
+_USERNAME_TOKEN = f"{{{ns.WSSE}}}UsernameToken"
+
+
+def signable_parts(document: etree._Element, security: etree._Element) -> list[etree._Element]:
+    """What a proof may sign besides the Timestamp: the SOAP Body itself, the WS-Addressing headers
+    that are direct children of the Header, and a UsernameToken directly in this Security header.
+
+    Found by position, never by ID, so a same-named element anywhere else (inside the Body, in
+    another header) is not among them.
+    """
+    parts = [child for child in element_children(security) if child.tag == _USERNAME_TOKEN]
+    soap_ns = etree.QName(document).namespace
+    for child in element_children(document):
+        if child.tag == f"{{{soap_ns}}}Body":
+            parts.append(child)
+        elif child.tag == f"{{{soap_ns}}}Header":
+            parts += [header for header in element_children(child) if header.tag in _ADDRESSING]
+    return parts
 
 
 def _resolve(document: etree._Element, identifier: str) -> etree._Element:
