@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
 from spyne import Application, ServiceBase, Unicode, rpc
 from spyne.protocol.soap import Soap11, Soap12
 
@@ -17,6 +18,7 @@ from wsbind import (
     XmlTokenMessageSecurityBinding,
     create_xml_security_token,
 )
+from wsbind.soap import namespaces as ns
 
 Issuer = Identity
 
@@ -111,3 +113,24 @@ def client_description(token_xml: bytes) -> SecurityDescription:
     return SecurityDescription(
         [SslTransportSecurityBinding(), XmlTokenMessageSecurityBinding(create_xml_security_token(token_xml))]
     )
+
+
+ENCRYPTED_KEY_TYPE = "http://www.w3.org/2001/04/xmlenc#EncryptedKey"
+
+
+def retrieval_layout(encrypted: bytes, *, key_id: str = "key-1", **retrieval: str) -> etree._Element:
+    """The Okta/Shibboleth/ADFS layout: the EncryptedKey beside the EncryptedData, named by a
+    RetrievalMethod in the EncryptedData's KeyInfo (attributes ``retrieval`` override URI and Type)."""
+    from wsbind.soap.xmlparse import parse_xml
+
+    xenc, ds = f"{{{ns.XENC}}}", f"{{{ns.DS}}}"
+    root = parse_xml(encrypted)
+    key_info = root.find(f"{xenc}EncryptedData/{ds}KeyInfo")
+    assert key_info is not None
+    encrypted_key = key_info.find(f"{xenc}EncryptedKey")
+    assert encrypted_key is not None
+    encrypted_key.set("Id", key_id)
+    root.append(encrypted_key)
+    attributes = {"URI": f"#{key_id}", "Type": ENCRYPTED_KEY_TYPE, **retrieval}
+    etree.SubElement(key_info, f"{ds}RetrievalMethod", attributes)
+    return parse_xml(etree.tostring(root))

@@ -7,6 +7,7 @@ import copy
 import logging
 import os
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from lxml import etree
 from signxml.verifier import VerifyResult, XMLVerifier
+from support import ENCRYPTED_KEY_TYPE, retrieval_layout
 
 from samples.pki import self_signed_certificate
 from wsbind.saml.issuer import SamlIssuer, SamlVersion, encrypt_assertion
@@ -479,15 +481,76 @@ def test_no_encrypted_key(decrypter: AssertionDecrypter, encrypted_v2: bytes) ->
     assert_fails(decrypter, root)
 
 
-def test_retrieval_method_is_refused(decrypter: AssertionDecrypter, encrypted_v2: bytes) -> None:
-    root = parse_xml(encrypted_v2)
-    key_info = root.find(f"{XENC}EncryptedData/{DS}KeyInfo")
-    assert key_info is not None
-    etree.SubElement(
-        key_info, f"{DS}RetrievalMethod", URI="file:///etc/passwd",
-        Type="http://www.w3.org/2001/04/xmlenc#EncryptedKey",
-    )
-    assert_fails(decrypter, root)
+
+
+
+
+def test_retrieval_method_to_the_encrypted_key_beside_is_followed(
+    decrypter: AssertionDecrypter, encrypted_v2: bytes
+) -> None:
+    assert decrypter.decrypt(retrieval_layout(encrypted_v2)).tag == f"{S2}Assertion"
+
+
+def _chained(encrypted: bytes) -> etree._Element:
+    """A RetrievalMethod inside the EncryptedKey, pointing further on: a chain."""
+    root = retrieval_layout(encrypted)
+    key = root.find(f"{XENC}EncryptedKey")
+    assert key is not None
+    inner = etree.Element(f"{DS}KeyInfo")
+    etree.SubElement(inner, f"{DS}RetrievalMethod", URI="#other", Type=ENCRYPTED_KEY_TYPE)
+    key.find(f"{XENC}EncryptionMethod").addnext(inner)  # type: ignore[union-attr]
+    return root
+
+
+def _duplicate_id(encrypted: bytes) -> etree._Element:
+    root = retrieval_layout(encrypted)
+    root.find(f"{XENC}EncryptedData").set("Id", "key-1")  # type: ignore[union-attr]
+    return root
+
+
+def _names_the_data(encrypted: bytes) -> etree._Element:
+    root = retrieval_layout(encrypted, URI="#data-1")
+    root.find(f"{XENC}EncryptedData").set("Id", "data-1")  # type: ignore[union-attr]
+    return root
+
+
+def _with_transforms(encrypted: bytes) -> etree._Element:
+    root = retrieval_layout(encrypted)
+    retrieval = root.find(f".//{DS}RetrievalMethod")
+    assert retrieval is not None
+    etree.SubElement(etree.SubElement(retrieval, f"{DS}Transforms"), f"{DS}Transform", Algorithm=ns.C14N_EXCLUSIVE)
+    return root
+
+
+def _two_retrievals(encrypted: bytes) -> etree._Element:
+    root = retrieval_layout(encrypted)
+    retrieval = root.find(f".//{DS}RetrievalMethod")
+    retrieval.addnext(copy.deepcopy(retrieval))  # type: ignore[union-attr]
+    return root
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda e: retrieval_layout(e, URI="file:///etc/passwd"),
+        lambda e: retrieval_layout(e, URI="https://evil.example/key.xml#key-1"),
+        lambda e: retrieval_layout(e, URI="#xpointer(id('key-1'))"),
+        lambda e: retrieval_layout(e, URI=""),
+        lambda e: retrieval_layout(e, URI="#missing"),
+        lambda e: retrieval_layout(e, Type="http://www.w3.org/2000/09/xmldsig#X509Data"),
+        _chained,
+        _duplicate_id,
+        _names_the_data,
+        _with_transforms,
+        _two_retrievals,
+    ],
+    ids=["file-uri", "external-uri", "xpointer", "empty-uri", "dangling-id", "other-type", "chain",
+         "duplicate-id", "names-the-data", "transforms", "two-retrievals"],
+)
+def test_any_other_retrieval_method_is_refused_uniformly(
+    decrypter: AssertionDecrypter, encrypted_v2: bytes, make: Callable[[bytes], etree._Element]
+) -> None:
+    assert_fails(decrypter, make(encrypted_v2))
 
 
 def test_content_type_and_foreign_wrappers(
@@ -630,3 +693,21 @@ def test_one_decrypter_shared_by_threads(
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert all(pool.map(work, range(160)))
+
+
+def test_retrieval_method_inside_a_bare_encrypted_saml11_token(
+    decrypter: AssertionDecrypter, issuer: SamlIssuer, recipient: RsaPair
+) -> None:
+    """An encrypted SAML 1.1 token is a bare EncryptedData: its KeyInfo holds the EncryptedKey and
+    the RetrievalMethod that names it."""
+    assertion = issuer.issue(subject="alice", version=SamlVersion.V1_1, audiences=["urn:rp"])
+    root = parse_xml(encrypt_assertion(assertion, recipient[1]))
+    data = root if root.tag == f"{XENC}EncryptedData" else root.find(f"{XENC}EncryptedData")
+    assert data is not None
+    key_info = data.find(f"{DS}KeyInfo")
+    assert key_info is not None
+    encrypted_key = key_info.find(f"{XENC}EncryptedKey")
+    assert encrypted_key is not None
+    encrypted_key.set("Id", "k")
+    etree.SubElement(key_info, f"{DS}RetrievalMethod", URI="#k", Type=ENCRYPTED_KEY_TYPE)
+    assert decrypter.decrypt(parse_xml(etree.tostring(data))).tag == f"{S1}Assertion"

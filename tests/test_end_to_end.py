@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import zeep
 from conftest import Starter, server_description
+from lxml import etree
 from support import Issuer, client_description
 from zeep.wsse.signature import Signature
 from zeep.wsse.username import UsernameToken
@@ -113,3 +114,28 @@ def test_message_properties_inside_the_service_method(
         # R59: no username binding here; the method's error reaches the client only as spyne's generic fault.
         with pytest.raises(zeep.exceptions.Fault, match=r"^Internal Error$"):
             client.service.message_property("USERNAME")
+
+
+@pytest.mark.parametrize("follow", [True, False], ids=["retrieval-method", "external-retrieval-refused"])
+def test_encrypted_assertion_with_a_retrieval_method_over_https(
+    start_service: Starter,
+    issuer: Issuer,
+    relying_party: Issuer,
+    saml_issuer: SamlIssuer,
+    tls: dict[str, Path],
+    follow: bool,
+) -> None:
+    """The IdP layout where EncryptedKey sits beside EncryptedData and a RetrievalMethod names it."""
+    from sts_setup import relying_party_description
+    from support import envelope, post, retrieval_layout
+
+    from wsbind.saml.issuer import encrypt_assertion
+
+    encrypted = encrypt_assertion(saml_issuer.issue(subject="erin", audiences=["urn:rp"]), relying_party.certificate)
+    layout = retrieval_layout(encrypted) if follow else retrieval_layout(encrypted, URI="https://evil.example/k#key-1")
+    with start_service(relying_party_description(issuer, relying_party, ["urn:rp"])) as url:
+        status, _, body = post(url, envelope(etree.tostring(layout)), tls["ca"])
+    if follow:
+        assert status == 200 and b"erin|" in body
+    else:
+        assert status == 500 and b"FailedAuthentication" in body

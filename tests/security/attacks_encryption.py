@@ -296,8 +296,14 @@ def _key_for_other_and_us(world: World) -> list[bytes]:
     return sent(world, root)
 
 
-def _retrieval_method(external: bool) -> Callable[[etree._Element, World], None]:
-    """The EncryptedKey moves beside the data; the data's KeyInfo points at it (or outside)."""
+def _retrieval_method(
+    uri: str = "#EK-1", *, decoy_id: bool = False, chain: bool = False
+) -> Callable[[etree._Element, World], None]:
+    """The EncryptedKey moves beside the data; the data's KeyInfo points at it with ``uri``.
+
+    ``decoy_id``: another element inside the EncryptedAssertion carries the same Id; ``chain``:
+    the EncryptedKey holds a RetrievalMethod of its own, pointing further on.
+    """
 
     def change(root: etree._Element, world: World) -> None:
         encrypted = _encrypted(root)
@@ -307,8 +313,13 @@ def _retrieval_method(external: bool) -> Callable[[etree._Element, World], None]
         key.set("Id", "EK-1")
         key_info.remove(key)
         encrypted.append(key)
-        uri = "http://127.0.0.1:9/key.xml" if external else "#EK-1"
         etree.SubElement(key_info, f"{DS}RetrievalMethod", URI=uri, Type=ns.XENC + "EncryptedKey")
+        if decoy_id:
+            data.set("Id", "EK-1")
+        if chain:
+            inner = etree.Element(f"{DS}KeyInfo")
+            etree.SubElement(inner, f"{DS}RetrievalMethod", URI="#EK-2", Type=ns.XENC + "EncryptedKey")
+            find(key, "xenc:EncryptionMethod").addnext(inner)
 
     return change
 
@@ -540,17 +551,39 @@ ATTACKS: list[Attack] = [
         source=SAML_ENCRYPTED,
     ),
     # Structure: references, extra parts, and keys chosen by the message.
-    refused(
+    # The IdP layout (Okta, Shibboleth, ADFS): followed by our own lookup, so not an attack; the
+    # variants around it are.
+    inert(
         "enc-retrieval-method-to-sibling-key",
         "encryption",
-        on_tree("encrypted", _retrieval_method(external=False)),
-        *DECRYPTION,
+        on_tree("encrypted", _retrieval_method()),
         source=XMLENC_SECURITY,
     ),
     refused(
         "enc-retrieval-method-external",
         "encryption",
-        on_tree("encrypted", _retrieval_method(external=True)),
+        on_tree("encrypted", _retrieval_method("http://127.0.0.1:9/key.xml")),
+        *DECRYPTION,
+        source=XMLENC_SECURITY,
+    ),
+    refused(
+        "enc-retrieval-method-xpointer",
+        "encryption",
+        on_tree("encrypted", _retrieval_method("#xpointer(id('EK-1'))")),
+        *DECRYPTION,
+        source=XMLENC_SECURITY,
+    ),
+    refused(
+        "enc-retrieval-method-ambiguous-id",
+        "encryption",
+        on_tree("encrypted", _retrieval_method(decoy_id=True)),
+        *DECRYPTION,
+        source=XMLENC_SECURITY,
+    ),
+    refused(
+        "enc-retrieval-method-chain",
+        "encryption",
+        on_tree("encrypted", _retrieval_method(chain=True)),
         *DECRYPTION,
         source=XMLENC_SECURITY,
     ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 
 import xmlsec
 from cryptography.hazmat.primitives import serialization
@@ -76,6 +77,32 @@ def _check_children(element: etree._Element, allowed: frozenset[str]) -> None:
         if tag not in allowed or tag in seen:
             raise _Reject(f"unexpected or repeated {tag} in {element.tag}")
         seen.add(tag)
+
+
+_SAME_DOCUMENT_ID = re.compile(r"#[A-Za-z_][A-Za-z0-9_.-]*")
+_ENCRYPTED_KEY_TYPE = ns.XENC + "EncryptedKey"
+
+
+def _check_retrieval(
+    retrieval: etree._Element, data: etree._Element, encrypted: etree._Element, key: etree._Element
+) -> None:
+    """The one RetrievalMethod shape followed (Okta, Shibboleth, ADFS): in EncryptedData/KeyInfo, of
+    type EncryptedKey, a bare same-document ``#id`` naming the one EncryptedKey inside this same
+    encrypted element, found by our own lookup. External URIs, XPointer, Transforms and chains
+    (a RetrievalMethod anywhere else, e.g. inside the EncryptedKey) are refused."""
+    holder = retrieval.getparent()
+    if holder is None or holder.tag != _KEY_INFO or holder.getparent() is not data:
+        raise _Reject("RetrievalMethod outside EncryptedData/KeyInfo")
+    if set(retrieval.attrib) - {"URI", "Type"} or retrieval.get("Type") != _ENCRYPTED_KEY_TYPE:
+        raise _Reject("RetrievalMethod is not of type EncryptedKey")
+    uri = retrieval.get("URI", "")
+    if not _SAME_DOCUMENT_ID.fullmatch(uri):
+        raise _Reject("RetrievalMethod URI is not a same-document #id")
+    if len(retrieval) or (retrieval.text or "").strip():
+        raise _Reject("RetrievalMethod with content (Transforms)")
+    named = [element for element in encrypted.iter() if isinstance(element.tag, str) and element.get("Id") == uri[1:]]
+    if len(named) != 1 or named[0] is not key:
+        raise _Reject("RetrievalMethod does not name the one EncryptedKey")
 
 
 def _algorithm(element: etree._Element, allowed: frozenset[str], what: str) -> None:
@@ -187,8 +214,8 @@ class AssertionDecrypter:
         else:
             raise _Reject(f"{encrypted.tag} is not EncryptedAssertion, EncryptedID or EncryptedData")
 
-        if any(True for _ in encrypted.iter(_RETRIEVAL_METHOD, _CIPHER_REFERENCE)):
-            raise _Reject("RetrievalMethod or CipherReference present")
+        if any(True for _ in encrypted.iter(_CIPHER_REFERENCE)):
+            raise _Reject("CipherReference present")
         if data.get("Type", ELEMENT_TYPE) != ELEMENT_TYPE:
             raise _Reject("EncryptedData Type is not Element")
         _check_children(data, _DATA_CHILDREN)
@@ -204,6 +231,11 @@ class AssertionDecrypter:
         beside = holder is encrypted and encrypted is not data
         if not (in_key_info or beside):
             raise _Reject("EncryptedKey is neither in EncryptedData/KeyInfo nor beside it")
+        retrievals = list(encrypted.iter(_RETRIEVAL_METHOD))
+        if len(retrievals) > 1:
+            raise _Reject("more than one RetrievalMethod")
+        if retrievals:
+            _check_retrieval(retrievals[0], data, encrypted, key)
         _check_children(key, _KEY_CHILDREN)
         _algorithm(key, KEY_TRANSPORT, "key transport")
         _check_cipher_data(key, "EncryptedKey")
