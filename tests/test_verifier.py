@@ -141,7 +141,38 @@ def test_r63_trusted_certificate_in_keyinfo_does_not_lend_trust(
 
 def test_unsigned_assertion_is_refused(verifier: MessageVerifier, token: bytes) -> None:
     unsigned = _mutate(token, lambda a: a.remove(a.find(f"{DS}Signature")))
-    assert _refused(verifier, envelope(unsigned, now=NOW)).reason == "unsigned"
+    error = _refused(verifier, envelope(unsigned, now=NOW))
+    assert (error.reason, error.detail) == ("unsigned", "assertion has no signature")
+
+
+def _in_signed_response(token: bytes) -> tuple[etree._Element, etree._Element]:
+    """(Response, its assertion): the assertion's signature moved up to the Response, as an IdP
+    that signs only the SSO Response makes it."""
+    assertion = etree.fromstring(token)
+    signature = assertion.find(f"{DS}Signature")
+    assert signature is not None
+    assertion.remove(signature)
+    response = etree.Element(f"{{{ns.SAMLP2}}}Response", nsmap={"samlp": ns.SAMLP2}, ID="_r", Version="2.0")
+    response.append(signature)
+    response.append(assertion)
+    return response, assertion
+
+
+def test_unsigned_assertion_in_a_signed_response_says_the_assertion_must_be_signed(token: bytes) -> None:
+    from wsbind.xmlcrypto.verify import check_profile
+
+    response, assertion = _in_signed_response(token)
+    with pytest.raises(SecurityVerificationError) as caught:
+        check_profile(assertion, str(assertion.get("ID")), response, False)
+    assert caught.value.reason == "unsigned"
+    assert "the assertion itself must be signed" in caught.value.detail
+
+
+def test_a_response_in_the_security_header_is_named(verifier: MessageVerifier, token: bytes) -> None:
+    response, _ = _in_signed_response(token)
+    error = _refused(verifier, envelope(etree.tostring(response), now=NOW))
+    assert error.reason == "no-saml-token"
+    assert "SAML protocol Response, not an assertion" in error.detail
 
 
 # -- the strict signature profile --------------------------------------------------------
@@ -157,6 +188,8 @@ def test_sha1_is_refused_unless_the_suite_allows_it(issuer: Issuer) -> None:
     ).issue(subject="old", now=NOW)
     error = _refused(_verifier(server_description(issuer)), envelope(sha1, now=NOW))
     assert (error.fault_code, error.reason) == (FaultCode.INVALID_SECURITY_TOKEN, "algorithm")
+    # the refusal line says how to accept it (issue: legacy tokens get a clear answer)
+    assert "ALGORITHM_SUITE_NAME" in error.detail and "BASIC256" in error.detail, error.detail
     allowing = _with_properties(issuer, {SecurityProperty.ALGORITHM_SUITE_NAME: SecurityAlgorithmSuiteName.BASIC256})
     assert _verifier(allowing).verify(envelope(sha1, now=NOW), HTTPS).saml_assertion is not None
 

@@ -279,7 +279,14 @@ class MessageVerifier:
         assert envelope.security is not None
         tokens = [c for c in element_children(envelope.security) if is_saml_token(c)]
         if not tokens:
-            raise SecurityVerificationError(FaultCode.SECURITY_TOKEN_UNAVAILABLE, "no-saml-token", "")
+            responses = [c for c in element_children(envelope.security) if c.tag in ns.SAML_RESPONSES]
+            detail = (
+                "the Security header holds a SAML protocol Response, not an assertion: WS-Security carries the "
+                "signed assertion itself, so send the Assertion out of the Response (its own signature must cover it)"
+                if responses
+                else ""
+            )
+            raise SecurityVerificationError(FaultCode.SECURITY_TOKEN_UNAVAILABLE, "no-saml-token", detail)
         if len(tokens) > 1:
             raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "several-saml-tokens", "")
         return tokens[0]

@@ -10,6 +10,10 @@ XENC = "http://www.w3.org/2001/04/xmlenc#"
 XENC11 = "http://www.w3.org/2009/xmlenc11#"
 SAML1 = "urn:oasis:names:tc:SAML:1.0:assertion"
 SAML2 = "urn:oasis:names:tc:SAML:2.0:assertion"
+SAMLP2 = "urn:oasis:names:tc:SAML:2.0:protocol"
+SAMLP1 = "urn:oasis:names:tc:SAML:1.0:protocol"
+SAML_RESPONSES = (f"{{{SAMLP2}}}Response", f"{{{SAMLP1}}}Response")
+"""The SAML protocol Responses: they carry assertions in SSO, never in WS-Security."""
 WSA = "http://www.w3.org/2005/08/addressing"
 WSA_2004 = "http://schemas.xmlsoap.org/ws/2004/08/addressing"  # read only: older WS-Trust Feb 2005 peers
 XML = "http://www.w3.org/XML/1998/namespace"

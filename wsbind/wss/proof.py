@@ -33,7 +33,12 @@ from wsbind.soap import namespaces as ns
 from wsbind.soap.xmlread import decode_base64, element_children
 from wsbind.wss.keys import NcryptAsymmetricSecurityKeyHandle, RawSymmetricSecurityKeyHandle
 from wsbind.wss.tokens import XmlSecurityToken
-from wsbind.xmlcrypto.algorithms import XMLSEC_DIGEST_TRANSFORMS, XMLSEC_SIGNATURE_TRANSFORMS, algorithm_policy
+from wsbind.xmlcrypto.algorithms import (
+    XMLSEC_DIGEST_TRANSFORMS,
+    XMLSEC_SIGNATURE_TRANSFORMS,
+    algorithm_policy,
+    sha1_hint,
+)
 from wsbind.xmlcrypto.certs import MIN_RSA_BITS, weak_rsa_bits
 from wsbind.xmlcrypto.verify import count_id
 
@@ -279,8 +284,9 @@ def _check_reference(reference: etree._Element, allowed_digests: frozenset[str])
             raise _refuse("proof-signature-profile", "only one exclusive c14n transform is allowed")
         if transforms[0].get("Algorithm") != ns.C14N_EXCLUSIVE:
             raise _refuse("algorithm", f"transform {transforms[0].get('Algorithm')!r} is not allowed")
-    if _algorithm(reference, "DigestMethod") not in allowed_digests:
-        raise _refuse("algorithm", "digest method not allowed")
+    digest = _algorithm(reference, "DigestMethod")
+    if digest not in allowed_digests:
+        raise _refuse("algorithm", f"digest method {digest!r} not allowed{sha1_hint(digest)}")
     return uri[1:]
 
 
@@ -325,7 +331,7 @@ def verify_endorsing(
     policy = algorithm_policy(allow_sha1=allow_sha1)
     if method not in policy.proof_signatures(symmetric=symmetric):
         kind = "symmetric" if symmetric else "public"
-        raise _refuse("algorithm", f"signature method {method!r} does not fit a {kind} key")
+        raise _refuse("algorithm", f"signature method {method!r} does not fit a {kind} key{sha1_hint(method)}")
     allowed_digests = policy.proof_digests(symmetric=symmetric)
     references = element_children(signed_info)[2:]
     if not references or any(r.tag != f"{_DS}Reference" for r in references):

@@ -85,6 +85,9 @@ XMLSEC_SIGNATURE_TRANSFORMS = {
 XMLSEC_DIGEST_TRANSFORMS = {ns.SHA1: _T.TransformSha1, ns.SHA256: _T.TransformSha256}
 """The proof digest methods -> python-xmlsec's transform."""
 
+SHA1_ALGORITHMS = frozenset({ns.SHA1, ns.RSA_SHA1, ns.ECDSA_SHA1, ns.HMAC_SHA1})
+"""Every method above that hashes with SHA-1: refused unless the description's suite names SHA-1."""
+
 _STRONG_DIGESTS = frozenset({ns.SHA256, ns.SHA384, ns.SHA512})
 _STRONG_SIGNATURES = frozenset(uri for uri, (_, digest) in SIGNATURES.items() if digest is not hashes.SHA1)
 
@@ -134,4 +137,15 @@ def algorithm_policy(*, allow_sha1: bool = False, allow_cbc: bool = True) -> Alg
         proof_digests_symmetric=frozenset({ns.SHA256, ns.SHA1}),
         data_encryption=frozenset(DATA_ENCRYPTION) if allow_cbc else AEAD_DATA_ENCRYPTION,
         key_transport=KEY_TRANSPORT,
+    )
+
+
+def sha1_hint(uri: str) -> str:
+    """For a refused SHA-1 algorithm, how a description accepts it (to add to the refusal); else ''."""
+    if uri not in SHA1_ALGORITHMS:
+        return ""
+    return (
+        " (SHA-1 is refused unless the description names a SHA-1 algorithm suite, e.g. "
+        "properties={SecurityProperty.ALGORITHM_SUITE_NAME: SecurityAlgorithmSuiteName.BASIC256}; "
+        "better, have the issuer sign with SHA-256)"
     )

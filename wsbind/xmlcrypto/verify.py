@@ -31,7 +31,7 @@ from wsbind.errors import FaultCode, SecurityVerificationError, not_authenticate
 from wsbind.soap import namespaces as ns
 from wsbind.soap.xmlread import decode_base64, element_children
 from wsbind.xmlcrypto._fast import OutsideFastPath, PreparedSignature
-from wsbind.xmlcrypto.algorithms import ASSERTION_TRANSFORMS, CANONICALIZATIONS, algorithm_policy
+from wsbind.xmlcrypto.algorithms import ASSERTION_TRANSFORMS, CANONICALIZATIONS, algorithm_policy, sha1_hint
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ def check_profile(
     """Check the strict SAML signature profile; return the ds:Signature element."""
     signatures = [e for e in assertion.iter(f"{_DS}Signature")]
     if not signatures:
-        raise SecurityVerificationError(FaultCode.FAILED_AUTHENTICATION, "unsigned", "assertion has no signature")
+        raise SecurityVerificationError(FaultCode.FAILED_AUTHENTICATION, "unsigned", _unsigned_detail(assertion))
     if len(signatures) != 1 or signatures[0].getparent() is not assertion:
         raise _invalid_token("signature-profile", "the assertion must hold exactly one enveloped ds:Signature")
     signature = signatures[0]
@@ -154,7 +154,9 @@ def check_profile(
     _only_inclusive_namespaces(c14n)
     method = _only_child(signed_info, f"{_DS}SignatureMethod", "SignatureMethod")
     if _algorithm(method, "SignatureMethod") not in allowed_signatures:
-        raise _invalid_token("algorithm", f"signature method {method.get('Algorithm')!r} is not allowed")
+        raise _invalid_token(
+            "algorithm", f"signature method {method.get('Algorithm')!r} is not allowed{_sha1_hint(method)}"
+        )
     if len(method):
         raise _invalid_token("signature-profile", "SignatureMethod must be empty (no HMACOutputLength)")
     reference = _only_child(signed_info, f"{_DS}Reference", "Reference")
@@ -176,8 +178,24 @@ def check_profile(
         _only_inclusive_namespaces(transform)
     digest = _only_child(reference, f"{_DS}DigestMethod", "DigestMethod")
     if _algorithm(digest, "DigestMethod") not in allowed_digests:
-        raise _invalid_token("algorithm", f"digest {digest.get('Algorithm')!r} is not allowed")
+        raise _invalid_token("algorithm", f"digest {digest.get('Algorithm')!r} is not allowed{_sha1_hint(digest)}")
     return signature
+
+
+def _unsigned_detail(assertion: etree._Element) -> str:
+    """Why an unsigned assertion is refused, naming the usual cause when it is the one."""
+    parent = assertion.getparent()
+    if parent is not None and parent.tag in ns.SAML_RESPONSES and parent.find(f"{_DS}Signature") is not None:
+        return (
+            "assertion has no signature; the Response around it is signed, but that signs the Response, "
+            "not this assertion for this service: the assertion itself must be signed (ask the IdP to sign "
+            "assertions, e.g. Okta 'Assertion Signature', ADFS 'SamlResponseSignature MessageAndAssertion')"
+        )
+    return "assertion has no signature"
+
+
+def _sha1_hint(element: etree._Element) -> str:
+    return sha1_hint(element.get("Algorithm", ""))
 
 
 def _only_inclusive_namespaces(element: etree._Element) -> None:
