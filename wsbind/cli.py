@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
 from wsbind import __version__
@@ -35,6 +36,7 @@ from wsbind.soap.xmlparse import ParseLimits, parse_xml
 from wsbind.soap.xmlread import decode_base64
 from wsbind.verifier import MessageVerifier, TransportFacts
 from wsbind.xmlcrypto.certs import load_certificates
+from wsbind.xmlcrypto.decrypt import AssertionDecrypter
 
 _ASSERTIONS = (f"{{{ns.SAML1}}}Assertion", f"{{{ns.SAML2}}}Assertion")
 _ENCRYPTED = (f"{{{ns.SAML2}}}EncryptedAssertion", f"{{{ns.XENC}}}EncryptedData")
@@ -189,12 +191,12 @@ def _verify(args: argparse.Namespace) -> tuple[int, Any]:
     certificates = [c for path in args.trust for c in load_certificates(path, what=f"--trust {path}")]
     now = _at(args.at)
     token = tokens[0]
+    decryption = CertCredential(args.decrypt, password=args.password) if args.decrypt else None
     try:
-        issuer = args.issuer or (issuer_of(token) if token.tag in _ASSERTIONS else None)
+        issuer = args.issuer or _issuer_name(token, decryption)
     except WsBindError as exc:
         return 1, {"verdict": "refused", "reason": "unreadable-issuer", "detail": str(exc)}
     trusted: Any = {issuer: certificates} if issuer else certificates
-    decryption = CertCredential(args.decrypt, password=args.password) if args.decrypt else None
     authenticator = CertSignedSamlAuthenticator(
         trusted, decryption, audiences=args.audience or (), require_subject=True
     )
@@ -224,6 +226,20 @@ def _verify(args: argparse.Namespace) -> tuple[int, Any]:
         "confirmation": (assertion.confirmation_method or "").rsplit(":", 1)[-1],
         "valid until": _when(assertion.not_on_or_after, now),
     }
+
+
+def _issuer_name(token: etree._Element, decryption: CertCredential | None) -> str | None:
+    """The issuer name the trusted certificates are bound to: the token's own (read, not trusted);
+    for an encrypted token, the one inside when --decrypt opens it (else the verifier says why not)."""
+    if token.tag in _ASSERTIONS:
+        return issuer_of(token)
+    key = decryption.load()[0] if decryption is not None else None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        return None  # no key, or one that cannot decrypt: the verifier says so
+    try:
+        return issuer_of(AssertionDecrypter(key).decrypt(token))
+    except WsBindError:
+        return None
 
 
 def _request_token(args: argparse.Namespace) -> tuple[int, Any]:
