@@ -22,17 +22,21 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
 from lxml import etree
 from spyne import AnyXml, Application, ServiceBase, rpc
 from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11, Soap12
 
 from spyne_wsbind.handler import SecuredWsgiApplication, SecurityHandler, request_context, verified_message
-from spyne_wsbind.properties import get_message_property
 from wsbind.errors import FaultCode, IssuanceRefused, TrustFaultCode, TrustProtocolError, WsBindValueError, loggable
-from wsbind.model.bindings import HttpHeaderAuthSecurityBinding, UsernameMessageSecurityBinding
+from wsbind.model.bindings import (
+    HttpHeaderAuthSecurityBinding,
+    SslTransportSecurityBinding,
+    UsernameMessageSecurityBinding,
+)
 from wsbind.model.description import SecurityDescription
-from wsbind.model.enums import MessageProperty, TrustVersion
+from wsbind.model.enums import SecurityBindingProperty, TrustVersion
 from wsbind.soap import namespaces as ns
 from wsbind.soap.envelope import SOAP_CONTENT_TYPES, build_envelope, read_envelope, soap_namespace_for_content_type
 from wsbind.soap.xmlparse import XmlRejected, parse_xml
@@ -44,6 +48,7 @@ from wsbind.trust.server import (
     build_trust_fault,
     read_request,
 )
+from wsbind.xmlcrypto.certs import CertificateSource, load_certificate
 
 __all__ = ["SecurityTokenService"]
 
@@ -105,19 +110,25 @@ class SecurityTokenService(IssuancePolicy):
         *,
         trust_forwarded_proto: bool = False,
         clock: Callable[[], datetime] | None = None,
+        client_certificates: Mapping[str, CertificateSource] | None = None,
     ) -> WsgiApp:
         """The WSGI application to serve; ``description`` says how callers authenticate.
 
         It needs a UsernameMessageSecurityBinding or an HttpHeaderAuthSecurityBinding (Basic)
-        with a password_validator: the token's subject is the authenticated user name.
+        with a password_validator (the token's subject is the authenticated user name), or TLS
+        client certificates (ADFS ``certificatetransport``): an SslTransportSecurityBinding with
+        REQUIRE_SSL_CLIENT_CERT and ``client_certificates``, ``{requester name: certificate}``, the
+        allow-list of certificates and the name each one's tokens are issued to.
         """
+        clients = self._client_allow_list(description, client_certificates)
         if description.find(UsernameMessageSecurityBinding) is None and (
-            description.find(HttpHeaderAuthSecurityBinding) is None
+            description.find(HttpHeaderAuthSecurityBinding) is None and not clients
         ):
             raise WsBindValueError(
                 "an STS issues tokens about its caller, so its description must authenticate one: add "
-                "UsernameMessageSecurityBinding(password_validator=...) or "
-                "HttpHeaderAuthSecurityBinding(password_validator=..., properties={HTTP_HEADER_AUTH_SCHEME: BASIC})"
+                "UsernameMessageSecurityBinding(password_validator=...), "
+                "HttpHeaderAuthSecurityBinding(password_validator=..., properties={HTTP_HEADER_AUTH_SCHEME: BASIC}), "
+                "or require TLS client certificates and pass client_certificates={name: certificate}"
             )
         apps: dict[tuple[str, str], SecuredWsgiApplication] = {}
         for version in (TrustVersion.FEBRUARY_2005, TrustVersion.V1_3):
@@ -129,16 +140,37 @@ class SecurityTokenService(IssuancePolicy):
                 fault_builder=partial(_handler_fault, protocol),
             )
             for soap_ns in _SOAP_NAMESPACES:
-                apps[(protocol.namespace, soap_ns)] = handler.wsgi_app(self._application(protocol, soap_ns))
+                apps[(protocol.namespace, soap_ns)] = handler.wsgi_app(self._application(protocol, soap_ns, clients))
         return _Router(apps, trust_protocol(TrustVersion.V1_3).namespace, description.limits.max_bytes)
 
-    def _application(self, protocol: TrustProtocol, soap_ns: str) -> Application:
+    @staticmethod
+    def _client_allow_list(
+        description: SecurityDescription, client_certificates: Mapping[str, CertificateSource] | None
+    ) -> dict[bytes, str]:
+        """``client_certificates`` as DER -> requester name, once the description is shown to demand them."""
+        if not client_certificates:
+            return {}
+        ssl = description.find(SslTransportSecurityBinding)
+        if ssl is None or not ssl.properties.get(SecurityBindingProperty.REQUIRE_SSL_CLIENT_CERT):
+            raise WsBindValueError(
+                "client_certificates authenticate requesters by their TLS client certificate, so the description "
+                "must demand one: SslTransportSecurityBinding(properties={REQUIRE_SSL_CLIENT_CERT: True})"
+            )
+        clients: dict[bytes, str] = {}
+        for name, source in client_certificates.items():
+            if not isinstance(name, str) or not name:
+                raise WsBindValueError("client_certificates keys are requester names (non-empty strings)")
+            certificate = load_certificate(source, what=f"client_certificates[{name!r}]")
+            clients[certificate.public_bytes(serialization.Encoding.DER)] = name
+        return clients
+
+    def _application(self, protocol: TrustProtocol, soap_ns: str, clients: Mapping[bytes, str]) -> Application:
         sts = self
 
         class SecurityTokenServiceEndpoint(ServiceBase):  # type: ignore[misc]
             @rpc(AnyXml, _body_style="bare", _in_message_name="RequestSecurityToken", _returns=AnyXml)  # type: ignore[untyped-decorator]
             def request_security_token(ctx: Any, _body: Any) -> etree._Element | None:
-                return sts._answer(ctx, protocol)
+                return sts._answer(ctx, protocol, clients)
 
         soap = Soap12 if soap_ns == ns.SOAP12 else Soap11
         version = "13" if protocol.version == TrustVersion.V1_3 else "2005"
@@ -154,20 +186,20 @@ class SecurityTokenService(IssuancePolicy):
 
     # --- one request -----------------------------------------------------------------------
 
-    def _answer(self, ctx: Any, protocol: TrustProtocol) -> etree._Element | None:
+    def _answer(self, ctx: Any, protocol: TrustProtocol, clients: Mapping[bytes, str]) -> etree._Element | None:
         """The spyne method body: RST from the verified raw tree in, RSTR element out."""
-        outcome = self._refusal_or_response(ctx, protocol)
+        outcome = self._refusal_or_response(ctx, protocol, clients)
         if isinstance(outcome, TrustFaultCode):
             ctx.out_error = _TrustFault(outcome)  # spyne answers it as a fault (HTTP 500)
             return None
         return outcome
 
-    def _refusal_or_response(self, ctx: Any, protocol: TrustProtocol) -> etree._Element | TrustFaultCode:
+    def _refusal_or_response(
+        self, ctx: Any, protocol: TrustProtocol, clients: Mapping[bytes, str]
+    ) -> etree._Element | TrustFaultCode:
         username: str | None = None
         try:
-            username = get_message_property(ctx, MessageProperty.USERNAME)
-            if not username:
-                raise IssuanceRefused(TrustFaultCode.FAILED_AUTHENTICATION, "no authenticated user name")
+            username = _requester(ctx, clients)
             request = read_request(_request_element(ctx))
             if request.protocol.namespace != protocol.namespace:
                 raise IssuanceRefused(TrustFaultCode.INVALID_REQUEST, "RST namespace does not match the endpoint")
@@ -193,6 +225,24 @@ class SecurityTokenService(IssuancePolicy):
         except Exception:
             log.exception("STS failed to issue a token for %s", _who(username))
             return TrustFaultCode.REQUEST_FAILED
+
+
+def _requester(ctx: Any, clients: Mapping[bytes, str]) -> str:
+    """Who the token is for: the authenticated user name, or the name ``client_certificates``
+    gives the TLS client certificate the server verified."""
+    verified = verified_message(ctx)
+    if verified is not None and verified.username:
+        return verified.username
+    certificate = verified.client_certificate if verified is not None else None
+    if certificate is not None and clients:
+        name = clients.get(certificate.public_bytes(serialization.Encoding.DER))
+        if name is None:
+            subject = certificate.subject.rfc4514_string()
+            raise IssuanceRefused(
+                TrustFaultCode.FAILED_AUTHENTICATION, f"client certificate {subject!r} is not in client_certificates"
+            )
+        return name
+    raise IssuanceRefused(TrustFaultCode.FAILED_AUTHENTICATION, "no authenticated user name")
 
 
 def _request_element(ctx: Any) -> etree._Element:

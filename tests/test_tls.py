@@ -12,6 +12,7 @@ import asyncio
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -303,3 +304,67 @@ def test_required_client_certificate_missing_is_refused_even_with_forged_headers
             assert answer.status_code == 500
             assert b"FailedAuthentication" in answer.content
     assert "client-certificate-missing" in caplog.text
+
+
+# -- an STS whose requesters authenticate with a TLS client certificate (ADFS certificatetransport) --
+
+
+def _certificate_sts(saml_issuer: SamlIssuer, client_pki: dict[str, Path]) -> tuple[Any, SecurityDescription]:
+    from spyne_wsbind import SecurityTokenService
+
+    sts = SecurityTokenService(saml_issuer, relying_parties={"urn:orders": None})
+    demand = SecurityDescription(
+        [SslTransportSecurityBinding(properties={SecurityBindingProperty.REQUIRE_SSL_CLIENT_CERT: True})]
+    )
+    return sts, demand
+
+
+def test_sts_issues_to_the_name_its_allow_list_gives_a_client_certificate(
+    tls: dict[str, Path], client_pki: dict[str, Path], saml_issuer: SamlIssuer
+) -> None:
+    from wsbind import SecurityKeyType
+    from zeep_wsbind import request_security_token
+
+    sts, demand = _certificate_sts(saml_issuer, client_pki)
+    app = sts.wsgi_app(demand, client_certificates={"build-agent-7": client_pki["client.pem"]})
+    requester = SecurityDescription(
+        [SslTransportSecurityBinding(local_cert_credential=_credentials(client_pki)["pkcs12-with-password"])]
+    )
+    with serve(app, (tls["cert"], tls["key"]), client_ca=client_pki["ca.pem"]) as url:
+        with TrustChannel(url + "adfs/services/trust/13/certificatetransport", requester, verify=tls["ca"]) as channel:
+            token = request_security_token(
+                channel, applies_to="urn:orders", issued_token_key_type=SecurityKeyType.NONE
+            )
+    assert b">build-agent-7<" in token.xml
+
+
+def test_sts_refuses_a_verified_client_certificate_outside_its_allow_list(
+    tls: dict[str, Path], client_pki: dict[str, Path], saml_issuer: SamlIssuer, caplog: pytest.LogCaptureFixture
+) -> None:
+    from wsbind import SecurityKeyType, SecurityTokenServiceFault
+    from zeep_wsbind import request_security_token
+
+    other = trustme.CA().issue_cert("someone-else.example.test")  # any certificate but the client's
+    other_pem = client_pki["ca.pem"].parent / "other.pem"
+    other.cert_chain_pems[0].write_to_path(str(other_pem))
+    sts, demand = _certificate_sts(saml_issuer, client_pki)
+    app = sts.wsgi_app(demand, client_certificates={"someone": other_pem})
+    requester = SecurityDescription(
+        [SslTransportSecurityBinding(local_cert_credential=_credentials(client_pki)["pem-files"])]
+    )
+    with serve(app, (tls["cert"], tls["key"]), client_ca=client_pki["ca.pem"]) as url:
+        with TrustChannel(url + "trust", requester, verify=tls["ca"]) as channel:
+            with pytest.raises(SecurityTokenServiceFault, match="FailedAuthentication"):
+                request_security_token(channel, applies_to="urn:orders", issued_token_key_type=SecurityKeyType.NONE)
+    assert "is not in client_certificates" in caplog.text and "O=trustme" in caplog.text  # names the certificate
+
+
+def test_client_certificates_need_a_description_that_demands_them(
+    saml_issuer: SamlIssuer, client_pki: dict[str, Path]
+) -> None:
+    from spyne_wsbind import SecurityTokenService
+
+    sts = SecurityTokenService(saml_issuer, relying_parties={"urn:orders": None})
+    with pytest.raises(ValueError, match="REQUIRE_SSL_CLIENT_CERT"):
+        plain = SecurityDescription([SslTransportSecurityBinding()])
+        sts.wsgi_app(plain, client_certificates={"a": client_pki["client.pem"]})

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cryptography import x509
 from lxml import etree
 
 from wsbind.errors import (
@@ -92,6 +93,8 @@ class VerifiedMessage:
     has_saml_binding: bool
     username: str | None = None
     """Who authenticated with a UsernameToken or HTTP Basic (MessageProperty.USERNAME)."""
+    client_certificate: x509.Certificate | None = None
+    """The TLS client certificate the WSGI server verified, when REQUIRE_SSL_CLIENT_CERT asked for one."""
 
     def get_property(self, prop: MessageProperty) -> Any:
         """WsGetMessageProperty for the security properties this server can produce."""
@@ -177,7 +180,17 @@ class MessageVerifier:
             envelope=root,
             has_saml_binding=self._authenticator is not None,
             username=username,
+            client_certificate=self._client_certificate(transport),
         )
+
+    def _client_certificate(self, transport: TransportFacts) -> x509.Certificate | None:
+        if not self._require_client_cert or not transport.client_certificate:
+            return None
+        try:
+            return x509.load_pem_x509_certificate(transport.client_certificate.encode("ascii"))
+        except ValueError:
+            reason, detail = "client-certificate-unreadable", "SSL_CLIENT_CERT is not a PEM certificate"
+            raise SecurityVerificationError(FaultCode.FAILED_AUTHENTICATION, reason, detail) from None
 
     def _check_message_security(
         self, envelope: Envelope, root: etree._Element, transport: TransportFacts, username: str | None
