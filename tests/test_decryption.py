@@ -38,8 +38,6 @@ MESSAGE = "decryption failed"
 SAML2_OPEN = f'<saml2:Assertion xmlns:saml2="{ns.SAML2}" ID="_a" Version="2.0">'.encode()
 
 
-
-
 def make_cert(key: Any, cn: str) -> x509.Certificate:
     return self_signed_certificate(key, cn)
 
@@ -479,10 +477,6 @@ def test_no_encrypted_key(decrypter: AssertionDecrypter, encrypted_v2: bytes) ->
     assert key_info is not None
     key_info.getparent().remove(key_info)  # type: ignore[union-attr]
     assert_fails(decrypter, root)
-
-
-
-
 
 
 def test_retrieval_method_to_the_encrypted_key_beside_is_followed(

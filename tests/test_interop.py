@@ -284,7 +284,6 @@ def signed(request: pytest.FixtureRequest, issuer: Issuer) -> Signed:
     return Signed(oracle, version, signxml_assertion(issuer, version))
 
 
-
 def audience_checking(issuer: Issuer) -> SecurityDescription:
     """The service side: trusts ``issuer`` and demands our audience in the assertion."""
     return server_description(issuer, audiences=[AUDIENCE])

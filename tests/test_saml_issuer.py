@@ -39,7 +39,6 @@ PPT = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
 EMAIL = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
 
 
-
 def make_cert(key: Any, cn: str) -> x509.Certificate:
     return self_signed_certificate(key, cn)
 

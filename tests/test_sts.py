@@ -94,10 +94,6 @@ def claims(username: str, applies_to: str) -> dict[str, list[str]]:
     return {"role": ["reader", "writer"], "audience-seen": [applies_to]}
 
 
-
-
-
-
 @pytest.fixture(scope="module")
 def endpoints(
     tls: dict[str, Path], saml_issuer: SamlIssuer, issuer: Issuer, relying_party: Issuer
@@ -120,22 +116,10 @@ def endpoints(
         yield Endpoints(sts_url, basic_url, rp_url, tls["ca"], issued)
 
 
-
-
 # --- a requestor built from wsbind.trust ---------------------------------------------------------
 
 
-
-
-
-
-
-
 # --- oracles -------------------------------------------------------------------------------------
-
-
-
-
 
 
 def assert_valid_everywhere(

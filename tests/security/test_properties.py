@@ -50,7 +50,6 @@ COMMON = settings(
 )
 
 
-
 # -- what an accepted message must still authenticate ------------------------------------------
 
 

@@ -83,7 +83,6 @@ _S1 = f"{{{ns.SAML1}}}"
 _S2 = f"{{{ns.SAML2}}}"
 
 
-
 def _utc_seconds(value: datetime, name: str) -> datetime:
     """SAML times are UTC; we emit whole seconds so SAML 1.1 peers parse them too."""
     if value.tzinfo is None or value.utcoffset() is None:

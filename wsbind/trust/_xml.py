@@ -18,7 +18,6 @@ _WSP_15 = "http://www.w3.org/ns/ws-policy"  # read only: some requestors use WS-
 # --------------------------------------------------------------------------- reading helpers
 
 
-
 def _local(element: etree._Element) -> str:
     return etree.QName(element).localname
 

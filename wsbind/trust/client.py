@@ -68,12 +68,6 @@ class PreparedRequest:
     requestor_entropy: bytes | None = field(default=None, repr=False)
 
 
-
-
-
-
-
-
 def prepare_request(params: RequestSecurityTokenParameters) -> PreparedRequest:
     """Build the wst:RequestSecurityToken for an Issue request.
 
@@ -124,7 +118,6 @@ def prepare_request(params: RequestSecurityTokenParameters) -> PreparedRequest:
         for data in params.service_request_parameters:
             target.append(parse_xml(data))
     return PreparedRequest(rst, protocol.issue_action, entropy)
-
 
 
 # ------------------------------------------------------------------------------ client: response

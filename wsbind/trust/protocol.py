@@ -32,8 +32,6 @@ _BEARER_13 = (
 )
 
 
-
-
 @dataclass(frozen=True)
 class TrustProtocol:
     """The URIs of one WS-Trust version; get one with :func:`trust_protocol`."""

@@ -129,8 +129,6 @@ class IssuedTokenResponse:
     context: str | None = None
 
 
-
-
 def build_response(protocol: TrustProtocol, response: IssuedTokenResponse) -> etree._Element:
     """The RSTR (February 2005) or an RSTRC holding one RSTR (1.3) for ``response``.
 
@@ -185,7 +183,6 @@ def build_response(protocol: TrustProtocol, response: IssuedTokenResponse) -> et
     )
     collection.append(rstr)
     return collection
-
 
 
 def build_trust_fault(soap_ns: str, protocol_namespace: str, code: TrustFaultCode) -> bytes:

@@ -290,7 +290,6 @@ def _check_reference(reference: etree._Element, allowed_digests: frozenset[str])
     return uri[1:]
 
 
-
 def verify_endorsing(
     security: etree._Element,
     document: etree._Element,

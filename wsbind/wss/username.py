@@ -86,7 +86,6 @@ def _reject(code: FaultCode, reason: str, detail: str) -> SecurityVerificationEr
     return SecurityVerificationError(code, reason, detail)
 
 
-
 def _text_of(element: etree._Element, what: str) -> str:
     """Character content of a simple-text element; markup inside it is refused, not flattened."""
     if element_children(element):

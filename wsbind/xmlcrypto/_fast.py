@@ -86,7 +86,6 @@ class PreparedSignature:
         return True
 
 
-
 def _reference(reference: etree._Element) -> tuple[Sequence[str] | None, str, bytes]:
     """(exc-c14n prefix list, digest method, digest value) of the one Reference, or OutsideFastPath."""
     children = element_children(reference)

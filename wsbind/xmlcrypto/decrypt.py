@@ -31,7 +31,6 @@ from wsbind.xmlcrypto.algorithms import KEY_TRANSPORT, MGF1_SHA1, OAEP_DIGESTS, 
 __all__ = ["DecryptionFailed", "AssertionDecrypter"]
 
 
-
 _MESSAGE = "decryption failed"
 _log = logging.getLogger(__name__)
 
@@ -67,7 +66,6 @@ class DecryptionFailed(WsBindError):
 
 class _Reject(Exception):
     """Internal: a structural or content check failed (the text is for the debug log)."""
-
 
 
 def _check_children(element: etree._Element, allowed: frozenset[str]) -> None:
