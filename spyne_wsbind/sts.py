@@ -22,6 +22,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 from spyne import AnyXml, Application, ServiceBase, rpc
@@ -29,7 +30,15 @@ from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11, Soap12
 
 from spyne_wsbind.handler import SecuredWsgiApplication, SecurityHandler, request_context, verified_message
-from wsbind.errors import FaultCode, IssuanceRefused, TrustFaultCode, TrustProtocolError, WsBindValueError, loggable
+from wsbind.errors import (
+    FaultCode,
+    IssuanceRefused,
+    SecurityVerificationError,
+    TrustFaultCode,
+    TrustProtocolError,
+    WsBindValueError,
+    loggable,
+)
 from wsbind.model.bindings import (
     HttpHeaderAuthSecurityBinding,
     SslTransportSecurityBinding,
@@ -44,10 +53,12 @@ from wsbind.soap.xmlread import element_children
 from wsbind.trust.issuance import IssuancePolicy
 from wsbind.trust.protocol import TrustProtocol, trust_protocol
 from wsbind.trust.server import (
+    IssueRequest,
     build_response,
     build_trust_fault,
     read_request,
 )
+from wsbind.wss.proof import verify_possession
 from wsbind.xmlcrypto.certs import CertificateSource, load_certificate
 
 __all__ = ["SecurityTokenService"]
@@ -203,7 +214,7 @@ class SecurityTokenService(IssuancePolicy):
             request = read_request(_request_element(ctx))
             if request.protocol.namespace != protocol.namespace:
                 raise IssuanceRefused(TrustFaultCode.INVALID_REQUEST, "RST namespace does not match the endpoint")
-            return build_response(protocol, self.issue(username, request))
+            return build_response(protocol, self.issue(username, request, proven_key=_proven_key(ctx, request)))
         except IssuanceRefused as exc:
             log.warning(
                 "STS refused a request from user %s: %s %s: %s",
@@ -243,6 +254,28 @@ def _requester(ctx: Any, clients: Mapping[bytes, str]) -> str:
             )
         return name
     raise IssuanceRefused(TrustFaultCode.FAILED_AUTHENTICATION, "no authenticated user name")
+
+
+def _proven_key(ctx: Any, request: IssueRequest) -> x509.Certificate | None:
+    """For KeyType PublicKey: the UseKey certificate, once the signature UseKey/@Sig names is shown
+    to be made with its key over the Timestamp the handler checked (WS-Trust 1.3 section 9.2)."""
+    if request.use_key is None or request.use_key_signature is None:
+        return None
+    verified = verified_message(ctx)
+    if verified is None:  # SecurityHandler refuses such calls before the method runs
+        raise IssuanceRefused(TrustFaultCode.REQUEST_FAILED, "request was not verified")
+    security = read_envelope(verified.envelope).security
+    if security is None:
+        raise IssuanceRefused(TrustFaultCode.FAILED_AUTHENTICATION, "a public-key request without a Security header")
+    timestamp = security.find(f"{{{ns.WSU}}}Timestamp")
+    certificate: x509.Certificate = request.use_key
+    try:
+        verify_possession(
+            security, verified.envelope, request.use_key_signature, certificate, timestamp=timestamp, allow_sha1=False
+        )
+    except SecurityVerificationError as exc:
+        raise IssuanceRefused(TrustFaultCode.FAILED_AUTHENTICATION, f"{exc.reason}: {exc.detail}") from None
+    return certificate
 
 
 def _request_element(ctx: Any) -> etree._Element:

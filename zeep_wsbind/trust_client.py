@@ -19,9 +19,16 @@ from types import TracebackType
 from typing import Any, Literal, TypedDict, Unpack
 
 import requests
+from cryptography import x509
 from lxml import etree
 
-from wsbind.errors import SecurityVerificationError, TrustProtocolError, WsBindError, WsBindValueError
+from wsbind.errors import (
+    SecurityVerificationError,
+    TokenRequestError,
+    TrustProtocolError,
+    WsBindError,
+    WsBindValueError,
+)
 from wsbind.model.bindings import SslTransportSecurityBinding
 from wsbind.model.description import SecurityDescription
 from wsbind.model.enums import (
@@ -39,7 +46,9 @@ from wsbind.soap.xmlparse import ParseLimits, XmlRejected, parse_xml
 from wsbind.soap.xmlread import element_children
 from wsbind.trust.client import PreparedRequest, prepare_request, read_fault, read_response
 from wsbind.trust.params import RequestSecurityTokenParameters
+from wsbind.wss.proof import sign_possession
 from wsbind.wss.tokens import XmlSecurityToken
+from wsbind.xmlcrypto.certs import PrivateKey
 from zeep_wsbind._transport import Verify, basic_auth, tls_context, tls_session
 
 __all__ = [
@@ -97,6 +106,8 @@ class _OtherProperties(TypedDict, total=False):
     local_request_parameters: tuple[bytes, ...]
     service_request_parameters: tuple[bytes, ...]
     bearer_key_type_version: SecurityBearerKeyTypeVersion | None
+    proof_key: PrivateKey | None
+    proof_certificate: x509.Certificate | None
 
 
 class RequestSecurityTokenProperties(_OtherProperties, total=False):
@@ -293,6 +304,17 @@ def _build_exchange(channel: TrustChannel, properties: RequestSecurityTokenPrope
     prepared = prepare_request(params)
     envelope = build_envelope(channel.soap_ns, prepared.body, action=prepared.action, to=channel.address)
     channel._security.apply(envelope, channel.address)
+    if prepared.possession_signature_id is not None:
+        assert params.proof_key is not None and params.proof_certificate is not None  # the parameters' R53 check
+        security = envelope.find(f"{{{channel.soap_ns}}}Header/{{{ns.WSSE}}}Security")
+        if security is None:
+            raise TokenRequestError(
+                "PROOF_KEY",
+                "a public-key request proves possession by signing the Timestamp, but this channel's description "
+                "puts no Security header on its requests.",
+                "give the channel a UsernameMessageSecurityBinding (ADFS usernamemixed) so each request has one.",
+            )
+        sign_possession(security, params.proof_key, params.proof_certificate, prepared.possession_signature_id)
     content_type = SOAP_CONTENT_TYPES[channel.soap_ns]
     headers = {"Accept": f"{content_type.split(';')[0]}, */*;q=0.1"}
     if channel.soap_ns == ns.SOAP12:

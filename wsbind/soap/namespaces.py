@@ -64,4 +64,8 @@ HMAC_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256"
 WSSE_KEY_IDENTIFIER_BASE64 = (
     "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary"
 )
+"""The EncodingType of base64 content: KeyIdentifiers and BinarySecurityTokens alike."""
 THUMBPRINT_SHA1 = "http://docs.oasis-open.org/wss/oasis-wss-soap-message-security-1.1#ThumbprintSHA1"
+
+# WSS X.509 Token Profile 1.1: a certificate in a wsse:BinarySecurityToken
+X509V3 = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3"

@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
 from wsbind.errors import (
@@ -51,7 +52,7 @@ from wsbind.trust._xml import (
 from wsbind.trust.params import RequestSecurityTokenParameters
 from wsbind.trust.protocol import BEARER_KEY_TYPES, WSP, TrustProtocol, trust_protocol
 from wsbind.trust.psha1 import computed_key
-from wsbind.wss.keys import RawSymmetricSecurityKeyHandle
+from wsbind.wss.keys import NcryptAsymmetricSecurityKeyHandle, RawSymmetricSecurityKeyHandle
 from wsbind.wss.tokens import XmlSecurityToken, create_xml_security_token
 
 _DEFAULT_ENTROPY_BYTES = 32  # 256 bits, the Basic256 suite's key size
@@ -66,6 +67,8 @@ class PreparedRequest:
     body: etree._Element
     action: str
     requestor_entropy: bytes | None = field(default=None, repr=False)
+    possession_signature_id: str | None = None
+    """For a public-key request: the Id the proof-of-possession signature must carry (UseKey/@Sig)."""
 
 
 def prepare_request(params: RequestSecurityTokenParameters) -> PreparedRequest:
@@ -99,6 +102,24 @@ def prepare_request(params: RequestSecurityTokenParameters) -> PreparedRequest:
         _sub(rst, protocol.tag("KeyType"), bearer)
     elif key_type is SecurityKeyType.SYMMETRIC:
         _sub(rst, protocol.tag("KeyType"), protocol.symmetric_key_type)
+    possession_id = None
+    if key_type is SecurityKeyType.ASYMMETRIC:
+        assert params.proof_certificate is not None  # the parameters' R53 check
+        _sub(rst, protocol.tag("KeyType"), protocol.public_key_type)
+        possession_id = f"PoP-{secrets.token_hex(8)}"
+        use_key = _sub(rst, protocol.tag("UseKey"), Sig=f"#{possession_id}")
+        der = params.proof_certificate.public_bytes(serialization.Encoding.DER)
+        bst = etree.SubElement(
+            use_key,
+            f"{{{ns.WSSE}}}BinarySecurityToken",
+            {
+                "ValueType": ns.X509V3,
+                "EncodingType": ns.WSSE_KEY_IDENTIFIER_BASE64,
+                f"{{{ns.WSU}}}Id": f"UseKey-{possession_id}",
+            },
+            nsmap={"wsse": ns.WSSE, "wsu": ns.WSU},
+        )
+        bst.text = _b64(der)
     if params.issued_token_key_size is not None:
         _sub(rst, protocol.tag("KeySize"), str(params.issued_token_key_size))
     entropy: bytes | None = None
@@ -117,7 +138,7 @@ def prepare_request(params: RequestSecurityTokenParameters) -> PreparedRequest:
             target = _sub(rst, protocol.tag("SecondaryParameters"))
         for data in params.service_request_parameters:
             target.append(parse_xml(data))
-    return PreparedRequest(rst, protocol.issue_action, entropy)
+    return PreparedRequest(rst, protocol.issue_action, entropy, possession_id)
 
 
 # ------------------------------------------------------------------------------ client: response
@@ -215,9 +236,13 @@ def _proof_key(
     answered_type = None if key_type_element is None else _key_type(protocol, key_type_element)
     mode = params.entropy_mode
     requested_bearer = params.issued_token_key_type is SecurityKeyType.NONE
+    if params.issued_token_key_type is SecurityKeyType.ASYMMETRIC:
+        if proof is not None or issuer_entropy is not None or answered_type not in (None, SecurityKeyType.ASYMMETRIC):
+            raise TrustProtocolError("a public-key token was requested; the RSTR answers with another key type.")
+        return None
     if answered_type is SecurityKeyType.ASYMMETRIC:
         raise TrustProtocolError(
-            "the STS issued an asymmetric (PublicKey) token; wsbind asks only for symmetric or bearer keys."
+            "the STS issued an asymmetric (PublicKey) token, which this request did not ask for."
         )
     if requested_bearer or answered_type is SecurityKeyType.NONE:
         if proof is not None or issuer_entropy is not None:
@@ -295,9 +320,14 @@ def read_response(
         _uri(token_type_element)
     valid_from, valid_till = _lifetime(protocol, rstr)
     key = _proof_key(protocol, rstr, request, params)
+    handle: RawSymmetricSecurityKeyHandle | NcryptAsymmetricSecurityKeyHandle | None = None
+    if key is not None:
+        handle = RawSymmetricSecurityKeyHandle(key)
+    elif params.proof_key is not None:
+        handle = NcryptAsymmetricSecurityKeyHandle(params.proof_key)
     attached = _optional_reference(protocol, rstr, "RequestedAttachedReference")
     unattached = _optional_reference(protocol, rstr, "RequestedUnattachedReference")
-    if key is None:
+    if handle is None:
         attached = unattached = None  # a bearer token is never referenced by a signature
     elif attached is None:
         if token_element.tag not in (f"{{{ns.SAML1}}}Assertion", f"{{{ns.SAML2}}}Assertion"):
@@ -309,7 +339,7 @@ def read_response(
     try:
         return create_xml_security_token(
             token_xml,
-            RawSymmetricSecurityKeyHandle(key) if key is not None else None,
+            handle,
             attached_reference=attached,
             unattached_reference=unattached,
             valid_from=valid_from,

@@ -8,6 +8,7 @@ requests and answers; every decision about a token is made here.
 
 from __future__ import annotations
 
+import base64
 import logging
 import secrets
 from collections.abc import Callable, Mapping, Sequence
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
@@ -58,6 +60,15 @@ class _ProofKey:
 
 def _refuse(detail: str, code: TrustFaultCode = TrustFaultCode.INVALID_REQUEST) -> IssuanceRefused:
     return IssuanceRefused(code, detail)
+
+
+def _x509_key_info(certificate: x509.Certificate) -> etree._Element:
+    """The SubjectConfirmation KeyInfo of a public-key token: the requester's certificate."""
+    key_info = etree.Element(f"{{{ns.DS}}}KeyInfo", nsmap={"ds": ns.DS})
+    data = etree.SubElement(key_info, f"{{{ns.DS}}}X509Data")
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    etree.SubElement(data, f"{{{ns.DS}}}X509Certificate").text = base64.b64encode(der).decode("ascii")
+    return key_info
 
 
 def _check_key_size(bits: int) -> None:
@@ -116,8 +127,14 @@ class IssuancePolicy:
         self.key_size = key_size
         self.clock = clock
 
-    def issue(self, username: str, request: IssueRequest) -> IssuedTokenResponse:
-        """The answer to ``request`` from the authenticated ``username``; raises IssuanceRefused."""
+    def issue(
+        self, username: str, request: IssueRequest, *, proven_key: x509.Certificate | None = None
+    ) -> IssuedTokenResponse:
+        """The answer to ``request`` from the authenticated ``username``; raises IssuanceRefused.
+
+        ``proven_key``: for KeyType PublicKey, the UseKey certificate whose possession the caller
+        has verified (the adapter checks the request's signature); the token is bound to it.
+        """
         applies_to = request.applies_to
         if applies_to is None:
             raise _refuse("no AppliesTo: name the relying party")
@@ -131,8 +148,11 @@ class IssuancePolicy:
         key_info: etree._Element | None = None
         proof: _ProofKey | None = None
         if request.key_type == SecurityKeyType.ASYMMETRIC:
-            raise _refuse("KeyType PublicKey (asymmetric proof key) is not supported; ask for SymmetricKey or Bearer")
-        if request.key_type == SecurityKeyType.NONE:
+            if proven_key is None or request.use_key is None or proven_key != request.use_key:
+                raise _refuse("KeyType PublicKey needs a wst:UseKey certificate whose possession the request proves")
+            key_info = _x509_key_info(proven_key)
+            method = HOLDER_OF_KEY_V1 if version is SamlVersion.V1_1 else HOLDER_OF_KEY_V2
+        elif request.key_type == SecurityKeyType.NONE:
             if request.requestor_entropy is not None or request.key_size is not None:
                 raise _refuse("a bearer request carries Entropy or KeySize")
             method = BEARER_V1 if version is SamlVersion.V1_1 else BEARER_V2
@@ -160,7 +180,7 @@ class IssuancePolicy:
             confirmation_method=method,
             confirmation_key_info=key_info,
         )
-        reference = saml_token_reference(token) if proof is not None else None
+        reference = saml_token_reference(token) if key_info is not None else None
         log.info(
             "issued a SAML %s %s token for user %s to %r",
             version.value,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import TypeVar
+
+from cryptography import x509
 
 from wsbind.errors import TokenRequestError, WsBindTypeError
 from wsbind.model.enums import (
@@ -19,6 +21,7 @@ from wsbind.model.enums import (
 from wsbind.soap.xmlparse import XmlRejected, parse_xml
 from wsbind.trust.protocol import WSP, trust_protocol
 from wsbind.wss.tokens import XmlSecurityToken
+from wsbind.xmlcrypto.certs import PrivateKey, load_key_and_certificate
 
 # ------------------------------------------------------------------------ request parameters
 
@@ -84,6 +87,11 @@ class RequestSecurityTokenParameters:
     local_request_parameters: tuple[bytes, ...] = ()
     service_request_parameters: tuple[bytes, ...] = ()
     bearer_key_type_version: SecurityBearerKeyTypeVersion | None = None
+    proof_key: PrivateKey | None = field(default=None, repr=False)
+    """wsbind's opt-in to KeyType PublicKey (WWSAPI's R53 refuses asymmetric keys): the private key
+    whose certificate, ``proof_certificate``, goes in wst:UseKey; the request is signed with it to
+    prove possession (WS-Trust 1.3 section 9.2) and the issued token's proofs are made with it."""
+    proof_certificate: x509.Certificate | None = None
 
     def __post_init__(self) -> None:
         def put(name: str, value: object) -> None:
@@ -130,12 +138,22 @@ class RequestSecurityTokenParameters:
 
     def _check_rules(self) -> None:
         key_type = self.issued_token_key_type
-        if key_type is SecurityKeyType.ASYMMETRIC:
+        if key_type is SecurityKeyType.ASYMMETRIC and (self.proof_key is None or self.proof_certificate is None):
             raise TokenRequestError(
                 "R53",
-                "an asymmetric issued-token key cannot be requested.",
-                "use SYMMETRIC or NONE (bearer) as the key type.",
+                "an asymmetric issued-token key cannot be requested as WWSAPI does.",
+                "use SYMMETRIC or NONE (bearer) as the key type, or opt in to wsbind's public-key request by "
+                "passing proof_key and proof_certificate (the key and certificate the token will be bound to).",
             )
+        binds_a_key = self.proof_key is not None or self.proof_certificate is not None
+        if binds_a_key and key_type is not SecurityKeyType.ASYMMETRIC:
+            raise TokenRequestError(
+                "PROOF_KEY",
+                "proof_key and proof_certificate bind a public-key token, but the key type is not ASYMMETRIC.",
+                "set issued_token_key_type=SecurityKeyType.ASYMMETRIC, or drop proof_key and proof_certificate.",
+            )
+        if self.proof_key is not None and self.proof_certificate is not None:
+            load_key_and_certificate(self.proof_key, certificate=self.proof_certificate)  # raises if they differ
         if key_type is SecurityKeyType.NONE and (
             self.issued_token_key_size is not None or self.issued_token_key_entropy is not None
         ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cryptography import x509
 from lxml import etree
 
 from wsbind.errors import TrustFaultCode, TrustProtocolError, WsBindValueError
@@ -12,6 +13,7 @@ from wsbind.model.enums import SecurityKeyType, TrustVersion
 from wsbind.soap import namespaces as ns
 from wsbind.soap.fault import build_fault
 from wsbind.soap.timeutil import format_xs_datetime
+from wsbind.soap.xmlread import decode_base64, element_children
 from wsbind.trust._xml import (
     _add_applies_to,
     _applies_to,
@@ -43,6 +45,29 @@ class IssueRequest:
     requestor_entropy: bytes | None = field(repr=False)
     computed_key_algorithm: str | None
     context: str | None
+    use_key: x509.Certificate | None = field(default=None, repr=False)
+    """KeyType PublicKey: the requester's certificate from wst:UseKey (its possession still unproven)."""
+    use_key_signature: str | None = None
+    """UseKey/@Sig without its '#': the Id of the signature that must prove possession of that key."""
+
+
+def _use_key(protocol: TrustProtocol, body_child: etree._Element) -> tuple[x509.Certificate | None, str | None]:
+    """wst:UseKey holding one X.509 BinarySecurityToken, and the @Sig that names its proof."""
+    use_key = _at_most_one(body_child, protocol.tag("UseKey"))
+    if use_key is None:
+        return None, None
+    tokens = element_children(use_key)
+    bst = f"{{{ns.WSSE}}}BinarySecurityToken"
+    if len(tokens) != 1 or tokens[0].tag != bst or tokens[0].get("ValueType") != ns.X509V3:
+        raise TrustProtocolError("UseKey must hold one X.509 (X509v3) wsse:BinarySecurityToken.")
+    try:
+        certificate = x509.load_der_x509_certificate(decode_base64(tokens[0].text))
+    except ValueError:
+        raise TrustProtocolError("the UseKey BinarySecurityToken is not a base64 DER certificate.") from None
+    sig = use_key.get("Sig") or ""
+    if not sig.startswith("#") or len(sig) < 2:
+        raise TrustProtocolError("UseKey needs Sig='#id' naming the signature that proves possession of its key.")
+    return certificate, sig[1:]
 
 
 def read_request(body_child: etree._Element) -> IssueRequest:
@@ -93,6 +118,11 @@ def read_request(body_child: etree._Element) -> IssueRequest:
         )
     if algorithm is not None and entropy is None:
         raise TrustProtocolError("ComputedKeyAlgorithm needs requestor Entropy to combine with.")
+    use_key, use_key_signature = _use_key(protocol, body_child)
+    if (use_key is not None) != (key_type is SecurityKeyType.ASYMMETRIC):
+        raise TrustProtocolError("KeyType PublicKey and wst:UseKey go together: one was sent without the other.")
+    if key_type is SecurityKeyType.ASYMMETRIC and (entropy is not None or algorithm is not None):
+        raise TrustProtocolError("a public-key request carries symmetric key material (Entropy).")
     return IssueRequest(
         protocol=protocol,
         applies_to=_applies_to(body_child),
@@ -102,6 +132,8 @@ def read_request(body_child: etree._Element) -> IssueRequest:
         requestor_entropy=entropy,
         computed_key_algorithm=algorithm,
         context=body_child.get("Context"),
+        use_key=use_key,
+        use_key_signature=use_key_signature,
     )
 
 

@@ -57,6 +57,7 @@ _MIN_SYMMETRIC_KEY_BYTES = 16
 _DIGEST_PAIR = (f"{_DS}DigestMethod", f"{_DS}DigestValue")
 
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+PrivateKeyType = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,65 @@ def sign_endorsing(
     context.key = _signing_key(token)
     context.sign(signature)
     return signature
+
+
+def sign_possession(
+    security: etree._Element, private_key: PrivateKeyType, certificate: x509.Certificate, signature_id: str
+) -> etree._Element:
+    """Append to ``security`` the proof that the requester holds ``private_key``: a signature over
+    the Timestamp whose Id is the one an RST's ``wst:UseKey/@Sig`` names (WS-Trust 1.3 section 9.2)."""
+    timestamp = security.find(_TIMESTAMP)
+    if timestamp is None:
+        raise WsBindValueError("a proof of possession signs the Timestamp, so the header needs one")
+    method = ns.RSA_SHA256 if isinstance(private_key, rsa.RSAPrivateKey) else ns.ECDSA_SHA256
+    signature = xmlsec.template.create(security, _C.TransformExclC14N, XMLSEC_SIGNATURE_TRANSFORMS[method], ns="ds")
+    signature.set("Id", signature_id)
+    security.append(signature)
+    reference = xmlsec.template.add_reference(
+        signature, XMLSEC_DIGEST_TRANSFORMS[ns.SHA256], uri=f"#{_ensure_id(timestamp, 'TS')}"
+    )
+    xmlsec.template.add_transform(reference, _C.TransformExclC14N)
+    xmlsec.template.add_x509_data(xmlsec.template.ensure_key_info(signature))
+    context = xmlsec.SignatureContext()
+    context.register_id(timestamp, "Id", ns.WSU)
+    pem = private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    key = xmlsec.Key.from_memory(pem, _C.KeyDataFormatPem)
+    key.load_cert_from_memory(certificate.public_bytes(serialization.Encoding.PEM), _C.KeyDataFormatPem)
+    context.key = key
+    context.sign(signature)
+    return signature
+
+
+def verify_possession(
+    security: etree._Element,
+    document: etree._Element,
+    signature_id: str,
+    certificate: x509.Certificate,
+    *,
+    timestamp: etree._Element | None,
+    allow_sha1: bool,
+) -> None:
+    """Check the signature ``signature_id`` in ``security`` proves possession of ``certificate``'s key:
+    the proof shape, a cover that includes the checked Timestamp, and the crypto with that key only
+    (whatever the signature's own KeyInfo says). Raises SecurityVerificationError."""
+    found = [s for s in element_children(security) if s.tag == f"{_DS}Signature" and s.get("Id") == signature_id]
+    if len(found) != 1:
+        raise _refuse("possession-without-proof", "UseKey/@Sig names no one signature in the Security header",
+                      FaultCode.FAILED_AUTHENTICATION)
+    if timestamp is None:
+        raise _refuse("possession-without-timestamp", "a proof of possession must sign the Timestamp")
+    public = certificate.public_key()
+    if not isinstance(public, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+        raise _refuse("possession-key", "UseKey holds neither an RSA nor an EC key", FaultCode.FAILED_AUTHENTICATION)
+    covered, method = _checked_coverage(found[0], document, symmetric=False, allow_sha1=allow_sha1)
+    if not any(e is timestamp for e in covered):
+        raise _refuse("possession-does-not-cover-timestamp", "the proof of possession must sign the Timestamp")
+    signable = {id(e) for e in signable_parts(document, security)}
+    if any(e is not timestamp and id(e) not in signable for e in covered):
+        raise _refuse("proof-signature-profile", "the proof of possession covers an element it may not sign")
+    _verify(found[0], covered, ProofKey(public=public), method)
 
 
 @dataclass(frozen=True)
@@ -316,6 +376,22 @@ def verify_endorsing(
         raise _refuse("holder-of-key-without-timestamp", "R67: the proof must sign a Timestamp")
     signature = endorsing[0]
     symmetric = key.symmetric is not None
+    covered, method = _checked_coverage(signature, document, symmetric=symmetric, allow_sha1=allow_sha1)
+    if not any(e is timestamp for e in covered):
+        raise _refuse("proof-does-not-cover-timestamp", "R67: the proof signature must cover the Timestamp")
+    covers_to = to_header is not None and any(e is to_header for e in covered)
+    signable = {id(e) for e in signable_parts(document, security)}
+    if any(e is not timestamp and id(e) not in signable for e in covered):
+        raise _refuse("proof-signature-profile", "the proof signature covers an element it may not sign")
+    if not symmetric and not covers_to:
+        raise _refuse("proof-does-not-cover-to", "R67: an asymmetric proof must sign the WS-Addressing To header")
+    _verify(signature, covered, key, method)
+
+
+def _checked_coverage(
+    signature: etree._Element, document: etree._Element, *, symmetric: bool, allow_sha1: bool
+) -> tuple[list[etree._Element], str]:
+    """The strict shape of a proof signature, before any crypto: (the elements it covers, its method)."""
     names = [c.tag for c in element_children(signature)]
     if names != [f"{_DS}SignedInfo", f"{_DS}SignatureValue", f"{_DS}KeyInfo"]:
         raise _refuse("proof-signature-profile", f"unexpected ds:Signature children {names}")
@@ -338,15 +414,7 @@ def verify_endorsing(
     covered = [_resolve(document, _check_reference(r, allowed_digests)) for r in references]
     if len({id(e) for e in covered}) != len(covered):
         raise _refuse("proof-signature-profile", "an element is referenced twice")
-    if not any(e is timestamp for e in covered):
-        raise _refuse("proof-does-not-cover-timestamp", "R67: the proof signature must cover the Timestamp")
-    covers_to = to_header is not None and any(e is to_header for e in covered)
-    signable = {id(e) for e in signable_parts(document, security)}
-    if any(e is not timestamp and id(e) not in signable for e in covered):
-        raise _refuse("proof-signature-profile", "the proof signature covers an element it may not sign")
-    if not symmetric and not covers_to:
-        raise _refuse("proof-does-not-cover-to", "R67: an asymmetric proof must sign the WS-Addressing To header")
-    _verify(signature, covered, key, method)
+    return covered, method
 
 
 _ADDRESSING = frozenset(
