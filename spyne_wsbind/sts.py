@@ -17,7 +17,9 @@ from __future__ import annotations
 import io
 import itertools
 import logging
+import warnings
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -31,6 +33,7 @@ from spyne.protocol.soap import Soap11, Soap12
 
 from spyne_wsbind.handler import SecuredWsgiApplication, SecurityHandler, request_context, verified_message
 from wsbind.errors import (
+    AnonymousServerWarning,
     FaultCode,
     IssuanceRefused,
     SecurityVerificationError,
@@ -41,11 +44,10 @@ from wsbind.errors import (
 )
 from wsbind.model.bindings import (
     HttpHeaderAuthSecurityBinding,
-    SslTransportSecurityBinding,
     UsernameMessageSecurityBinding,
 )
 from wsbind.model.description import SecurityDescription
-from wsbind.model.enums import SecurityBindingProperty, TrustVersion
+from wsbind.model.enums import TrustVersion
 from wsbind.soap import namespaces as ns
 from wsbind.soap.envelope import SOAP_CONTENT_TYPES, build_envelope, read_envelope, soap_namespace_for_content_type
 from wsbind.soap.xmlparse import XmlRejected, parse_xml
@@ -58,7 +60,8 @@ from wsbind.trust.server import (
     build_trust_fault,
     read_request,
 )
-from wsbind.wss.proof import verify_possession
+from wsbind.wss.proof import verify_possession, verify_x509_endorsing
+from wsbind.wss.timestamp import check_timestamp
 from wsbind.xmlcrypto.certs import CertificateSource, load_certificate
 
 __all__ = ["SecurityTokenService"]
@@ -127,11 +130,13 @@ class SecurityTokenService(IssuancePolicy):
 
         It needs a UsernameMessageSecurityBinding or an HttpHeaderAuthSecurityBinding (Basic)
         with a password_validator (the token's subject is the authenticated user name), or TLS
-        client certificates (ADFS ``certificatetransport``): an SslTransportSecurityBinding with
-        REQUIRE_SSL_CLIENT_CERT and ``client_certificates``, ``{requester name: certificate}``, the
-        allow-list of certificates and the name each one's tokens are issued to.
+        certificates: ``client_certificates``, ``{requester name: certificate}``, the allow-list of
+        certificates and the name each one's tokens are issued to, presented as the TLS client
+        certificate (ADFS ``certificatetransport``: add REQUIRE_SSL_CLIENT_CERT to the
+        SslTransportSecurityBinding) or as an X.509 endorsing token signing the request's
+        Timestamp and To (ADFS ``certificatemixed``; see ``wsbind.create_x509_security_token``).
         """
-        clients = self._client_allow_list(description, client_certificates)
+        clients = self._client_allow_list(client_certificates)
         if description.find(UsernameMessageSecurityBinding) is None and (
             description.find(HttpHeaderAuthSecurityBinding) is None and not clients
         ):
@@ -144,44 +149,38 @@ class SecurityTokenService(IssuancePolicy):
         apps: dict[tuple[str, str], SecuredWsgiApplication] = {}
         for version in (TrustVersion.FEBRUARY_2005, TrustVersion.V1_3):
             protocol = trust_protocol(version)
-            handler = SecurityHandler(
-                description,
-                trust_forwarded_proto=trust_forwarded_proto,
-                clock=clock or self.clock,
-                fault_builder=partial(_handler_fault, protocol),
-            )
+            with warnings.catch_warnings():
+                if clients:  # an X.509 endorsing token authenticates, checked in _requester
+                    warnings.simplefilter("ignore", AnonymousServerWarning)
+                handler = SecurityHandler(
+                    description,
+                    trust_forwarded_proto=trust_forwarded_proto,
+                    clock=clock or self.clock,
+                    fault_builder=partial(_handler_fault, protocol),
+                )
             for soap_ns in _SOAP_NAMESPACES:
-                apps[(protocol.namespace, soap_ns)] = handler.wsgi_app(self._application(protocol, soap_ns, clients))
+                requesters = _Requesters(clients, description, clock or self.clock)
+                apps[(protocol.namespace, soap_ns)] = handler.wsgi_app(self._application(protocol, soap_ns, requesters))
         return _Router(apps, trust_protocol(TrustVersion.V1_3).namespace, description.limits.max_bytes)
 
     @staticmethod
-    def _client_allow_list(
-        description: SecurityDescription, client_certificates: Mapping[str, CertificateSource] | None
-    ) -> dict[bytes, str]:
-        """``client_certificates`` as DER -> requester name, once the description is shown to demand them."""
-        if not client_certificates:
-            return {}
-        ssl = description.find(SslTransportSecurityBinding)
-        if ssl is None or not ssl.properties.get(SecurityBindingProperty.REQUIRE_SSL_CLIENT_CERT):
-            raise WsBindValueError(
-                "client_certificates authenticate requesters by their TLS client certificate, so the description "
-                "must demand one: SslTransportSecurityBinding(properties={REQUIRE_SSL_CLIENT_CERT: True})"
-            )
+    def _client_allow_list(client_certificates: Mapping[str, CertificateSource] | None) -> dict[bytes, str]:
+        """``client_certificates`` as DER -> requester name."""
         clients: dict[bytes, str] = {}
-        for name, source in client_certificates.items():
+        for name, source in (client_certificates or {}).items():
             if not isinstance(name, str) or not name:
                 raise WsBindValueError("client_certificates keys are requester names (non-empty strings)")
             certificate = load_certificate(source, what=f"client_certificates[{name!r}]")
             clients[certificate.public_bytes(serialization.Encoding.DER)] = name
         return clients
 
-    def _application(self, protocol: TrustProtocol, soap_ns: str, clients: Mapping[bytes, str]) -> Application:
+    def _application(self, protocol: TrustProtocol, soap_ns: str, requesters: _Requesters) -> Application:
         sts = self
 
         class SecurityTokenServiceEndpoint(ServiceBase):  # type: ignore[misc]
             @rpc(AnyXml, _body_style="bare", _in_message_name="RequestSecurityToken", _returns=AnyXml)  # type: ignore[untyped-decorator]
             def request_security_token(ctx: Any, _body: Any) -> etree._Element | None:
-                return sts._answer(ctx, protocol, clients)
+                return sts._answer(ctx, protocol, requesters)
 
         soap = Soap12 if soap_ns == ns.SOAP12 else Soap11
         version = "13" if protocol.version == TrustVersion.V1_3 else "2005"
@@ -197,20 +196,20 @@ class SecurityTokenService(IssuancePolicy):
 
     # --- one request -----------------------------------------------------------------------
 
-    def _answer(self, ctx: Any, protocol: TrustProtocol, clients: Mapping[bytes, str]) -> etree._Element | None:
+    def _answer(self, ctx: Any, protocol: TrustProtocol, requesters: _Requesters) -> etree._Element | None:
         """The spyne method body: RST from the verified raw tree in, RSTR element out."""
-        outcome = self._refusal_or_response(ctx, protocol, clients)
+        outcome = self._refusal_or_response(ctx, protocol, requesters)
         if isinstance(outcome, TrustFaultCode):
             ctx.out_error = _TrustFault(outcome)  # spyne answers it as a fault (HTTP 500)
             return None
         return outcome
 
     def _refusal_or_response(
-        self, ctx: Any, protocol: TrustProtocol, clients: Mapping[bytes, str]
+        self, ctx: Any, protocol: TrustProtocol, requesters: _Requesters
     ) -> etree._Element | TrustFaultCode:
         username: str | None = None
         try:
-            username = _requester(ctx, clients)
+            username = _requester(ctx, requesters)
             request = read_request(_request_element(ctx))
             if request.protocol.namespace != protocol.namespace:
                 raise IssuanceRefused(TrustFaultCode.INVALID_REQUEST, "RST namespace does not match the endpoint")
@@ -238,22 +237,66 @@ class SecurityTokenService(IssuancePolicy):
             return TrustFaultCode.REQUEST_FAILED
 
 
-def _requester(ctx: Any, clients: Mapping[bytes, str]) -> str:
-    """Who the token is for: the authenticated user name, or the name ``client_certificates``
-    gives the TLS client certificate the server verified."""
-    verified = verified_message(ctx)
-    if verified is not None and verified.username:
-        return verified.username
-    certificate = verified.client_certificate if verified is not None else None
-    if certificate is not None and clients:
-        name = clients.get(certificate.public_bytes(serialization.Encoding.DER))
+@dataclass(frozen=True)
+class _Requesters:
+    """How one endpoint knows its requesters besides a password: the certificate allow-list, and
+    the description and clock an X.509 endorsing token's Timestamp is checked with."""
+
+    certificates: Mapping[bytes, str]
+    description: SecurityDescription
+    clock: Callable[[], datetime]
+
+    def name_of(self, certificate: x509.Certificate) -> str:
+        name = self.certificates.get(certificate.public_bytes(serialization.Encoding.DER))
         if name is None:
             subject = certificate.subject.rfc4514_string()
             raise IssuanceRefused(
                 TrustFaultCode.FAILED_AUTHENTICATION, f"client certificate {subject!r} is not in client_certificates"
             )
         return name
+
+
+def _requester(ctx: Any, requesters: _Requesters) -> str:
+    """Who the token is for: the authenticated user name, or the name ``client_certificates`` gives
+    the TLS client certificate the server verified, or the X.509 endorsing token (ADFS
+    ``certificatemixed``) whose signature over a fresh Timestamp verifies."""
+    verified = verified_message(ctx)
+    if verified is None:
+        raise IssuanceRefused(TrustFaultCode.REQUEST_FAILED, "request was not verified")
+    if verified.username:
+        return verified.username
+    if requesters.certificates:
+        if verified.client_certificate is not None:
+            return requesters.name_of(verified.client_certificate)
+        endorsing = _x509_endorsing(verified.envelope, requesters)
+        if endorsing is not None:
+            return requesters.name_of(endorsing)
     raise IssuanceRefused(TrustFaultCode.FAILED_AUTHENTICATION, "no authenticated user name")
+
+
+def _x509_endorsing(document: etree._Element, requesters: _Requesters) -> x509.Certificate | None:
+    envelope = read_envelope(document)
+    security = envelope.security
+    if security is None:
+        return None
+    timestamps = security.findall(f"{{{ns.WSU}}}Timestamp")
+    to_headers = envelope.header.findall(f"{{{ns.WSA}}}To") if envelope.header is not None else []
+    description = requesters.description
+    try:
+        if len(timestamps) != 1 or len(to_headers) > 1:
+            raise IssuanceRefused(TrustFaultCode.FAILED_AUTHENTICATION, "an X.509 request needs one Timestamp, one To")
+        check_timestamp(
+            timestamps[0], requesters.clock(), description.max_allowed_latency, description.max_allowed_clock_skew
+        )
+        return verify_x509_endorsing(
+            security,
+            document,
+            timestamp=timestamps[0],
+            to_header=to_headers[0] if to_headers else None,
+            allow_sha1=description.allows_sha1,
+        )
+    except SecurityVerificationError as exc:
+        raise IssuanceRefused(TrustFaultCode.FAILED_AUTHENTICATION, f"{exc.reason}: {exc.detail}") from None
 
 
 def _proven_key(ctx: Any, request: IssueRequest) -> x509.Certificate | None:

@@ -44,6 +44,7 @@ EXPORTED = {
         # keys, tokens, SAML
         "SecurityKeyHandle", "RawSymmetricSecurityKeyHandle", "NcryptAsymmetricSecurityKeyHandle",
         "CapiAsymmetricSecurityKeyHandle", "XmlSecurityToken", "XmlTokenSource", "create_xml_security_token",
+        "create_x509_security_token",
         "free_security_token", "SamlAssertion", "SamlIssuer", "SamlVersion", "SAML11_TOKEN_TYPE", "SAML20_TOKEN_TYPE",
         # WS-Trust
         "RequestSecurityTokenParameters", "SecurityTokenServiceFault", "TokenRequestError", "TrustProtocolError",

@@ -359,12 +359,68 @@ def test_sts_refuses_a_verified_client_certificate_outside_its_allow_list(
     assert "is not in client_certificates" in caplog.text and "O=trustme" in caplog.text  # names the certificate
 
 
-def test_client_certificates_need_a_description_that_demands_them(
-    saml_issuer: SamlIssuer, client_pki: dict[str, Path]
-) -> None:
-    from spyne_wsbind import SecurityTokenService
+def _x509_requester(client_pki: dict[str, Path]) -> SecurityDescription:
+    from wsbind import create_x509_security_token
 
-    sts = SecurityTokenService(saml_issuer, relying_parties={"urn:orders": None})
-    with pytest.raises(ValueError, match="REQUIRE_SSL_CLIENT_CERT"):
-        plain = SecurityDescription([SslTransportSecurityBinding()])
-        sts.wsgi_app(plain, client_certificates={"a": client_pki["client.pem"]})
+    token = create_x509_security_token(client_pki["client.key"], client_pki["client.pem"])
+    return SecurityDescription([SslTransportSecurityBinding(), XmlTokenMessageSecurityBinding(token)])
+
+
+def test_sts_issues_to_an_x509_endorsing_token_in_its_allow_list(
+    tls: dict[str, Path], client_pki: dict[str, Path], saml_issuer: SamlIssuer
+) -> None:
+    """ADFS certificatemixed: no client certificate in the handshake; the request carries the
+    certificate as a BinarySecurityToken and signs its Timestamp and To with the key."""
+    from wsbind import SecurityKeyType
+    from zeep_wsbind import request_security_token
+
+    sts, _ = _certificate_sts(saml_issuer, client_pki)
+    app = sts.wsgi_app(SecurityDescription([SslTransportSecurityBinding()]),
+                       client_certificates={"build-agent-7": client_pki["client.pem"]})  # fmt: skip
+    with serve(app, (tls["cert"], tls["key"])) as url:
+        address = url + "adfs/services/trust/13/certificatemixed"
+        with TrustChannel(address, _x509_requester(client_pki), verify=tls["ca"]) as channel:
+            token = request_security_token(channel, applies_to="urn:orders", issued_token_key_type=SecurityKeyType.NONE)
+    assert b">build-agent-7<" in token.xml
+
+
+def test_sts_refuses_an_x509_token_outside_its_allow_list_or_signed_by_another_key(
+    tls: dict[str, Path], client_pki: dict[str, Path], saml_issuer: SamlIssuer
+) -> None:
+    from lxml import etree
+
+    from wsbind import SecurityKeyType, TrustVersion, create_x509_security_token
+    from wsbind.outgoing import OutgoingSecurity
+    from wsbind.soap import namespaces as ns
+    from wsbind.soap.envelope import SOAP_CONTENT_TYPES, build_envelope
+    from wsbind.trust.client import prepare_request
+    from wsbind.trust.params import RequestSecurityTokenParameters
+
+    other = trustme.CA().issue_cert("other.example.test")
+    other_key, other_cert = client_pki["ca.pem"].parent / "other2.key", client_pki["ca.pem"].parent / "other2.pem"
+    other.private_key_pem.write_to_path(str(other_key))
+    other.cert_chain_pems[0].write_to_path(str(other_cert))
+    sts, _ = _certificate_sts(saml_issuer, client_pki)
+    app = sts.wsgi_app(SecurityDescription([SslTransportSecurityBinding()]),
+                       client_certificates={"build-agent-7": client_pki["client.pem"]})  # fmt: skip
+    params = RequestSecurityTokenParameters(
+        applies_to="urn:orders", trust_version=TrustVersion.V1_3, issued_token_key_type=SecurityKeyType.NONE
+    )
+    with serve(app, (tls["cert"], tls["key"])) as url:
+
+        def post(swap_certificate: bool) -> bytes:
+            prepared = prepare_request(params)
+            envelope = build_envelope(ns.SOAP12, prepared.body, action=prepared.action, to=url)
+            token = create_x509_security_token(other_key, other_cert)
+            description = SecurityDescription([SslTransportSecurityBinding(), XmlTokenMessageSecurityBinding(token)])
+            OutgoingSecurity(description).apply(envelope, url)
+            if swap_certificate:  # the trusted certificate, under a signature made with another key
+                bst = envelope.find(f".//{{{ns.WSSE}}}BinarySecurityToken")
+                assert bst is not None
+                bst.text = "".join(client_pki["client.pem"].read_text().splitlines()[1:-1])
+            answer = requests.post(url, data=etree.tostring(envelope), verify=str(tls["ca"]), timeout=30,
+                                   headers={"Content-Type": SOAP_CONTENT_TYPES[ns.SOAP12]})  # fmt: skip
+            return answer.content
+
+        assert b"FailedAuthentication" in post(swap_certificate=False)  # not in the allow-list
+        assert b"FailedAuthentication" in post(swap_certificate=True)  # the signature does not verify

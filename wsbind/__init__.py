@@ -95,7 +95,13 @@ from wsbind.wss.keys import (
     RawSymmetricSecurityKeyHandle,
     SecurityKeyHandle,
 )
-from wsbind.wss.tokens import XmlSecurityToken, XmlTokenSource, create_xml_security_token, free_security_token
+from wsbind.wss.tokens import (
+    XmlSecurityToken,
+    XmlTokenSource,
+    create_x509_security_token,
+    create_xml_security_token,
+    free_security_token,
+)
 from wsbind.xmlcrypto.certs import (
     CertificateSource,
     KeySource,
@@ -181,6 +187,7 @@ __all__ = [
     "XmlSecurityToken",
     "XmlTokenSource",
     "create_xml_security_token",
+    "create_x509_security_token",
     "free_security_token",
     "SamlAssertion",
     "SamlIssuer",

@@ -233,6 +233,53 @@ def verify_possession(
     _verify(found[0], covered, ProofKey(public=public), method)
 
 
+_BST = f"{{{ns.WSSE}}}BinarySecurityToken"
+
+
+def verify_x509_endorsing(
+    security: etree._Element,
+    document: etree._Element,
+    *,
+    timestamp: etree._Element | None,
+    to_header: etree._Element | None,
+    allow_sha1: bool,
+) -> x509.Certificate | None:
+    """The certificate of an X.509 endorsing supporting token, once its signature is checked: a
+    signature in this header whose KeyInfo references the one X509v3 BinarySecurityToken, covering
+    the checked Timestamp and the To header (as any public-key proof must), verified with that
+    certificate's key. None when the header carries no X.509 token; trust in the certificate is the
+    caller's decision (an allow-list). Raises SecurityVerificationError."""
+    tokens = [t for t in element_children(security) if t.tag == _BST and t.get("ValueType") == ns.X509V3]
+    if not tokens:
+        return None
+    if len(tokens) > 1:
+        raise _refuse("several-x509-tokens", "more than one X.509 BinarySecurityToken")
+    identifier = tokens[0].get(_WSU_ID)
+    try:
+        certificate = x509.load_der_x509_certificate(decode_base64(tokens[0].text))
+    except ValueError:
+        raise _refuse("x509-token-unreadable", "the BinarySecurityToken is not a base64 DER certificate") from None
+    public = certificate.public_key()
+    if not identifier or not isinstance(public, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+        raise _refuse("x509-token-unusable", "the X.509 token has no wsu:Id or an unusable key")
+    path = f"{_DS}KeyInfo/{_STR}/{{{ns.WSSE}}}Reference"
+    signing = [s for s in element_children(security) if s.tag == f"{_DS}Signature" and
+               [r.get("URI") for r in s.findall(path)] == [f"#{identifier}"]]  # fmt: skip
+    if len(signing) != 1:
+        raise _refuse("x509-token-without-proof", "no one signature is made with the X.509 token",
+                      FaultCode.FAILED_AUTHENTICATION)  # fmt: skip
+    if timestamp is None:
+        raise _refuse("x509-token-without-timestamp", "an endorsing X.509 token must sign the Timestamp")
+    covered, method = _checked_coverage(signing[0], document, symmetric=False, allow_sha1=allow_sha1)
+    if not any(e is timestamp for e in covered) or (to_header is not None and not any(e is to_header for e in covered)):
+        raise _refuse("x509-token-coverage", "an endorsing X.509 token must sign the Timestamp and the To header")
+    signable = {id(e) for e in signable_parts(document, security)}
+    if any(e is not timestamp and id(e) not in signable for e in covered):
+        raise _refuse("proof-signature-profile", "the X.509 signature covers an element it may not sign")
+    _verify(signing[0], covered, ProofKey(public=public), method)
+    return certificate
+
+
 @dataclass(frozen=True)
 class ProofKey:
     """The key a holder-of-key assertion names: secret bytes or a public key."""

@@ -233,3 +233,35 @@ def create_xml_security_token(
 def free_security_token(token: XmlSecurityToken) -> None:
     """Release a token and wipe its key material (WsFreeSecurityToken)."""
     token.free()
+
+
+def create_x509_security_token(private_key: object, certificate: object) -> XmlSecurityToken:
+    """An X.509 endorsing supporting token: the certificate as a wsse:BinarySecurityToken, its key
+    to sign each request's Timestamp and To (ADFS ``certificatemixed``). Present it with
+    ``XmlTokenMessageSecurityBinding``, like any XML token.
+
+    ``private_key`` and ``certificate`` are anything :func:`wsbind.load_key_and_certificate` takes.
+    """
+    import base64
+    import secrets
+
+    from cryptography.hazmat.primitives import serialization
+
+    from wsbind.soap import namespaces as ns
+    from wsbind.wss.keys import NcryptAsymmetricSecurityKeyHandle
+    from wsbind.xmlcrypto.certs import load_key_and_certificate
+
+    key, cert = load_key_and_certificate(private_key, certificate=certificate)  # type: ignore[arg-type]
+    identifier = f"X509-{secrets.token_hex(8)}"
+    der = base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode("ascii")
+    token = (
+        f'<wsse:BinarySecurityToken xmlns:wsse="{ns.WSSE}" xmlns:wsu="{ns.WSU}" ValueType="{ns.X509V3}" '
+        f'EncodingType="{ns.WSSE_KEY_IDENTIFIER_BASE64}" wsu:Id="{identifier}">{der}</wsse:BinarySecurityToken>'
+    )
+    reference = (
+        f'<wsse:SecurityTokenReference xmlns:wsse="{ns.WSSE}"><wsse:Reference URI="#{identifier}" '
+        f'ValueType="{ns.X509V3}"/></wsse:SecurityTokenReference>'
+    )
+    return create_xml_security_token(
+        token.encode(), NcryptAsymmetricSecurityKeyHandle(key), attached_reference=reference.encode()
+    )
