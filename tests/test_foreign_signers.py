@@ -164,3 +164,29 @@ def test_an_assertion_node_saml_encrypted_is_decrypted(
     assert assertion is not None and assertion.subject_name_id == "nora"
     with pytest.raises(SecurityVerificationError):
         verify(token, issuer, issuer)  # another private key
+
+
+@pytest.mark.parametrize("token_type", [ns.SAML20_TOKEN_TYPE, ns.SAML11_TOKEN_TYPE], ids=["saml20", "saml11"])
+def test_opensaml_verifies_what_our_sts_issues(
+    samlsign: str, saml_issuer: SamlIssuer, issuer: Issuer, relying_party: Issuer, tmp_path: Path, token_type: str
+) -> None:
+    """The STS's own issuance path (IssuancePolicy, the code SecurityTokenService runs), holder-of-key
+    included: its token is what samlsign checks, and a tampered copy fails."""
+    from wsbind import SecurityKeyType, TrustVersion
+    from wsbind.trust.issuance import IssuancePolicy
+    from wsbind.trust.protocol import trust_protocol
+    from wsbind.trust.server import IssueRequest
+
+    protocol = trust_protocol(TrustVersion.V1_3)
+    request = IssueRequest(
+        protocol=protocol, applies_to=AUDIENCE, token_type=token_type, key_type=SecurityKeyType.SYMMETRIC,
+        key_size=None, requestor_entropy=None, computed_key_algorithm=None, context=None,
+    )  # fmt: skip
+    policy = IssuancePolicy(saml_issuer, relying_parties={AUDIENCE: relying_party.certificate})
+    token = policy.issue("alice", request).token
+    path = tmp_path / "issued.xml"
+    for data, accepted in ((token, True), (tamper(token), False)):
+        path.write_bytes(data)
+        done = subprocess.run([samlsign, "-c", str(issuer.cert_file.resolve()), "-f", str(path.resolve())],
+                              capture_output=True, timeout=60)  # fmt: skip
+        assert (done.returncode == 0) is accepted
