@@ -213,7 +213,8 @@ class SecurityTokenService(IssuancePolicy):
             request = read_request(_request_element(ctx))
             if request.protocol.namespace != protocol.namespace:
                 raise IssuanceRefused(TrustFaultCode.INVALID_REQUEST, "RST namespace does not match the endpoint")
-            return build_response(protocol, self.issue(username, request, proven_key=_proven_key(ctx, request)))
+            proven_key = _proven_key(ctx, request, requesters)
+            return build_response(protocol, self.issue(username, request, proven_key=proven_key))
         except IssuanceRefused as exc:
             log.warning(
                 "STS refused a request from user %s: %s %s: %s",
@@ -245,6 +246,11 @@ class _Requesters:
     certificates: Mapping[bytes, str]
     description: SecurityDescription
     clock: Callable[[], datetime]
+
+    def check_fresh(self, timestamp: etree._Element) -> None:
+        """The Timestamp checks the handler makes when a message binding asks (R64, R65)."""
+        description = self.description
+        check_timestamp(timestamp, self.clock(), description.max_allowed_latency, description.max_allowed_clock_skew)
 
     def name_of(self, certificate: x509.Certificate) -> str:
         name = self.certificates.get(certificate.public_bytes(serialization.Encoding.DER))
@@ -281,25 +287,22 @@ def _x509_endorsing(document: etree._Element, requesters: _Requesters) -> x509.C
         return None
     timestamps = security.findall(f"{{{ns.WSU}}}Timestamp")
     to_headers = envelope.header.findall(f"{{{ns.WSA}}}To") if envelope.header is not None else []
-    description = requesters.description
     try:
         if len(timestamps) != 1 or len(to_headers) > 1:
             raise IssuanceRefused(TrustFaultCode.FAILED_AUTHENTICATION, "an X.509 request needs one Timestamp, one To")
-        check_timestamp(
-            timestamps[0], requesters.clock(), description.max_allowed_latency, description.max_allowed_clock_skew
-        )
+        requesters.check_fresh(timestamps[0])
         return verify_x509_endorsing(
             security,
             document,
             timestamp=timestamps[0],
             to_header=to_headers[0] if to_headers else None,
-            allow_sha1=description.allows_sha1,
+            allow_sha1=requesters.description.allows_sha1,
         )
     except SecurityVerificationError as exc:
         raise IssuanceRefused(TrustFaultCode.FAILED_AUTHENTICATION, f"{exc.reason}: {exc.detail}") from None
 
 
-def _proven_key(ctx: Any, request: IssueRequest) -> x509.Certificate | None:
+def _proven_key(ctx: Any, request: IssueRequest, requesters: _Requesters) -> x509.Certificate | None:
     """For KeyType PublicKey: the UseKey certificate, once the signature UseKey/@Sig names is shown
     to be made with its key over the Timestamp the handler checked (WS-Trust 1.3 section 9.2)."""
     if request.use_key is None or request.use_key_signature is None:
@@ -313,6 +316,8 @@ def _proven_key(ctx: Any, request: IssueRequest) -> x509.Certificate | None:
     timestamp = security.find(f"{{{ns.WSU}}}Timestamp")
     certificate: x509.Certificate = request.use_key
     try:
+        if timestamp is not None:  # fresh, whichever binding authenticated the requester
+            requesters.check_fresh(timestamp)
         verify_possession(
             security, verified.envelope, request.use_key_signature, certificate, timestamp=timestamp, allow_sha1=False
         )
