@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("wsbind", "zeep_wsbind", "spyne_wsbind")
-SUBPACKAGES = {"model", "soap", "wss", "xmlcrypto", "saml", "trust"}
+SUBPACKAGES = {"model", "soap", "wss", "xmlcrypto", "saml", "trust", "policy"}
 
 EXPORTED = {
     "wsbind": {
@@ -52,6 +52,7 @@ EXPORTED = {
         "OutgoingSecurity", "MessageVerifier", "TransportFacts", "VerifiedMessage",
         # errors and warnings
         "WsBindError", "WsBindValueError", "WsBindTypeError", "InvalidSecurityDescription", "UnsupportedBinding",
+        "UnsupportedPolicy",
         "InvalidToken", "TokenFreed",
         "TokenUnavailable", "InsecureTransport", "MessagePropertyUnavailable", "SecurityVerificationError",
         "KeyLoadError", "AnonymousServerWarning", "FaultCode",

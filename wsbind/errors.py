@@ -38,6 +38,10 @@ class AnonymousServerWarning(UserWarning):
     anonymous service is what you mean to run."""
 
 
+class UnsupportedPolicy(WsBindError):
+    """A WSDL's WS-Policy wsbind cannot satisfy or will not read; the message names what and why."""
+
+
 class UnsupportedBinding(WsBindError):
     """The binding is valid in the model but this adapter cannot carry it."""
 
