@@ -224,12 +224,9 @@ def verify_possession(
     public = certificate.public_key()
     if not isinstance(public, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
         raise _refuse("possession-key", "UseKey holds neither an RSA nor an EC key", FaultCode.FAILED_AUTHENTICATION)
-    covered, method = _checked_coverage(found[0], document, symmetric=False, allow_sha1=allow_sha1)
-    if not any(e is timestamp for e in covered):
-        raise _refuse("possession-does-not-cover-timestamp", "the proof of possession must sign the Timestamp")
-    signable = {id(e) for e in signable_parts(document, security)}
-    if any(e is not timestamp and id(e) not in signable for e in covered):
-        raise _refuse("proof-signature-profile", "the proof of possession covers an element it may not sign")
+    covered, method = _checked_coverage(
+        found[0], document, security, timestamp, symmetric=False, allow_sha1=allow_sha1
+    )
     _verify(found[0], covered, ProofKey(public=public), method)
 
 
@@ -270,12 +267,11 @@ def verify_x509_endorsing(
                       FaultCode.FAILED_AUTHENTICATION)  # fmt: skip
     if timestamp is None:
         raise _refuse("x509-token-without-timestamp", "an endorsing X.509 token must sign the Timestamp")
-    covered, method = _checked_coverage(signing[0], document, symmetric=False, allow_sha1=allow_sha1)
-    if not any(e is timestamp for e in covered) or (to_header is not None and not any(e is to_header for e in covered)):
-        raise _refuse("x509-token-coverage", "an endorsing X.509 token must sign the Timestamp and the To header")
-    signable = {id(e) for e in signable_parts(document, security)}
-    if any(e is not timestamp and id(e) not in signable for e in covered):
-        raise _refuse("proof-signature-profile", "the X.509 signature covers an element it may not sign")
+    covered, method = _checked_coverage(
+        signing[0], document, security, timestamp, symmetric=False, allow_sha1=allow_sha1
+    )
+    if to_header is not None and not any(e is to_header for e in covered):
+        raise _refuse("proof-does-not-cover-to", "an endorsing X.509 token must sign the WS-Addressing To header")
     _verify(signing[0], covered, ProofKey(public=public), method)
     return certificate
 
@@ -423,22 +419,27 @@ def verify_endorsing(
         raise _refuse("holder-of-key-without-timestamp", "R67: the proof must sign a Timestamp")
     signature = endorsing[0]
     symmetric = key.symmetric is not None
-    covered, method = _checked_coverage(signature, document, symmetric=symmetric, allow_sha1=allow_sha1)
-    if not any(e is timestamp for e in covered):
-        raise _refuse("proof-does-not-cover-timestamp", "R67: the proof signature must cover the Timestamp")
+    covered, method = _checked_coverage(
+        signature, document, security, timestamp, symmetric=symmetric, allow_sha1=allow_sha1
+    )
     covers_to = to_header is not None and any(e is to_header for e in covered)
-    signable = {id(e) for e in signable_parts(document, security)}
-    if any(e is not timestamp and id(e) not in signable for e in covered):
-        raise _refuse("proof-signature-profile", "the proof signature covers an element it may not sign")
     if not symmetric and not covers_to:
         raise _refuse("proof-does-not-cover-to", "R67: an asymmetric proof must sign the WS-Addressing To header")
     _verify(signature, covered, key, method)
 
 
 def _checked_coverage(
-    signature: etree._Element, document: etree._Element, *, symmetric: bool, allow_sha1: bool
+    signature: etree._Element,
+    document: etree._Element,
+    security: etree._Element,
+    timestamp: etree._Element,
+    *,
+    symmetric: bool,
+    allow_sha1: bool,
 ) -> tuple[list[etree._Element], str]:
-    """The strict shape of a proof signature, before any crypto: (the elements it covers, its method)."""
+    """The strict shape of every proof signature (holder-of-key, possession, X.509 endorsing), before
+    any crypto: it covers the checked Timestamp (R67) and otherwise only :func:`signable_parts`.
+    Returns (the elements it covers, its method)."""
     names = [c.tag for c in element_children(signature)]
     if names != [f"{_DS}SignedInfo", f"{_DS}SignatureValue", f"{_DS}KeyInfo"]:
         raise _refuse("proof-signature-profile", f"unexpected ds:Signature children {names}")
@@ -461,6 +462,11 @@ def _checked_coverage(
     covered = [_resolve(document, _check_reference(r, allowed_digests)) for r in references]
     if len({id(e) for e in covered}) != len(covered):
         raise _refuse("proof-signature-profile", "an element is referenced twice")
+    if not any(e is timestamp for e in covered):
+        raise _refuse("proof-does-not-cover-timestamp", "R67: the proof signature must cover the Timestamp")
+    signable = {id(e) for e in signable_parts(document, security)}
+    if any(e is not timestamp and id(e) not in signable for e in covered):
+        raise _refuse("proof-signature-profile", "the proof signature covers an element it may not sign")
     return covered, method
 
 
