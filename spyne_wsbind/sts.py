@@ -49,7 +49,13 @@ from wsbind.model.bindings import (
 from wsbind.model.description import SecurityDescription
 from wsbind.model.enums import TrustVersion
 from wsbind.soap import namespaces as ns
-from wsbind.soap.envelope import SOAP_CONTENT_TYPES, build_envelope, read_envelope, soap_namespace_for_content_type
+from wsbind.soap.envelope import (
+    SOAP_CONTENT_TYPES,
+    addressing_to,
+    build_envelope,
+    read_envelope,
+    soap_namespace_for_content_type,
+)
 from wsbind.soap.xmlparse import XmlRejected, parse_xml
 from wsbind.soap.xmlread import element_children
 from wsbind.trust.issuance import IssuancePolicy
@@ -61,7 +67,6 @@ from wsbind.trust.server import (
     read_request,
 )
 from wsbind.wss.proof import verify_possession, verify_x509_endorsing
-from wsbind.wss.timestamp import check_timestamp
 from wsbind.xmlcrypto.certs import CertificateSource, load_certificate
 
 __all__ = ["SecurityTokenService"]
@@ -159,7 +164,7 @@ class SecurityTokenService(IssuancePolicy):
                     fault_builder=partial(_handler_fault, protocol),
                 )
             for soap_ns in _SOAP_NAMESPACES:
-                requesters = _Requesters(clients, description, clock or self.clock)
+                requesters = _Requesters(clients, description.allows_sha1)
                 apps[(protocol.namespace, soap_ns)] = handler.wsgi_app(self._application(protocol, soap_ns, requesters))
         return _Router(apps, trust_protocol(TrustVersion.V1_3).namespace, description.limits.max_bytes)
 
@@ -213,7 +218,7 @@ class SecurityTokenService(IssuancePolicy):
             request = read_request(_request_element(ctx))
             if request.protocol.namespace != protocol.namespace:
                 raise IssuanceRefused(TrustFaultCode.INVALID_REQUEST, "RST namespace does not match the endpoint")
-            proven_key = _proven_key(ctx, request, requesters)
+            proven_key = _proven_key(ctx, request)
             return build_response(protocol, self.issue(username, request, proven_key=proven_key))
         except IssuanceRefused as exc:
             log.warning(
@@ -241,16 +246,10 @@ class SecurityTokenService(IssuancePolicy):
 @dataclass(frozen=True)
 class _Requesters:
     """How one endpoint knows its requesters besides a password: the certificate allow-list, and
-    the description and clock an X.509 endorsing token's Timestamp is checked with."""
+    whether its description's algorithm suite lets an X.509 token's signature use SHA-1."""
 
     certificates: Mapping[bytes, str]
-    description: SecurityDescription
-    clock: Callable[[], datetime]
-
-    def check_fresh(self, timestamp: etree._Element) -> None:
-        """The Timestamp checks the handler makes when a message binding asks (R64, R65)."""
-        description = self.description
-        check_timestamp(timestamp, self.clock(), description.max_allowed_latency, description.max_allowed_clock_skew)
+    allow_sha1: bool
 
     def name_of(self, certificate: x509.Certificate) -> str:
         name = self.certificates.get(certificate.public_bytes(serialization.Encoding.DER))
@@ -265,7 +264,7 @@ class _Requesters:
 def _requester(ctx: Any, requesters: _Requesters) -> str:
     """Who the token is for: the authenticated user name, or the name ``client_certificates`` gives
     the TLS client certificate the server verified, or the X.509 endorsing token (ADFS
-    ``certificatemixed``) whose signature over a fresh Timestamp verifies."""
+    ``certificatemixed``) whose signature over the Timestamp (checked fresh by the handler) verifies."""
     verified = verified_message(ctx)
     if verified is None:
         raise IssuanceRefused(TrustFaultCode.REQUEST_FAILED, "request was not verified")
@@ -282,27 +281,21 @@ def _requester(ctx: Any, requesters: _Requesters) -> str:
 
 def _x509_endorsing(document: etree._Element, requesters: _Requesters) -> x509.Certificate | None:
     envelope = read_envelope(document)
-    security = envelope.security
-    if security is None:
+    if envelope.security is None:
         return None
-    timestamps = security.findall(f"{{{ns.WSU}}}Timestamp")
-    to_headers = envelope.header.findall(f"{{{ns.WSA}}}To") if envelope.header is not None else []
     try:
-        if len(timestamps) != 1 or len(to_headers) > 1:
-            raise IssuanceRefused(TrustFaultCode.FAILED_AUTHENTICATION, "an X.509 request needs one Timestamp, one To")
-        requesters.check_fresh(timestamps[0])
         return verify_x509_endorsing(
-            security,
+            envelope.security,
             document,
-            timestamp=timestamps[0],
-            to_header=to_headers[0] if to_headers else None,
-            allow_sha1=requesters.description.allows_sha1,
+            timestamp=envelope.security.find(f"{{{ns.WSU}}}Timestamp"),  # one at most, fresh: the handler checked
+            to_header=addressing_to(envelope),
+            allow_sha1=requesters.allow_sha1,
         )
     except SecurityVerificationError as exc:
         raise IssuanceRefused(TrustFaultCode.FAILED_AUTHENTICATION, f"{exc.reason}: {exc.detail}") from None
 
 
-def _proven_key(ctx: Any, request: IssueRequest, requesters: _Requesters) -> x509.Certificate | None:
+def _proven_key(ctx: Any, request: IssueRequest) -> x509.Certificate | None:
     """For KeyType PublicKey: the UseKey certificate, once the signature UseKey/@Sig names is shown
     to be made with its key over the Timestamp the handler checked (WS-Trust 1.3 section 9.2)."""
     if request.use_key is None or request.use_key_signature is None:
@@ -313,11 +306,9 @@ def _proven_key(ctx: Any, request: IssueRequest, requesters: _Requesters) -> x50
     security = read_envelope(verified.envelope).security
     if security is None:
         raise IssuanceRefused(TrustFaultCode.FAILED_AUTHENTICATION, "a public-key request without a Security header")
-    timestamp = security.find(f"{{{ns.WSU}}}Timestamp")
+    timestamp = security.find(f"{{{ns.WSU}}}Timestamp")  # one at most, fresh: the handler checked
     certificate: x509.Certificate = request.use_key
     try:
-        if timestamp is not None:  # fresh, whichever binding authenticated the requester
-            requesters.check_fresh(timestamp)
         verify_possession(
             security, verified.envelope, request.use_key_signature, certificate, timestamp=timestamp, allow_sha1=False
         )

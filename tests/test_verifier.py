@@ -462,3 +462,19 @@ def test_decryption_cert_from_pem_files(issuer: Issuer, saml_issuer: SamlIssuer,
     assert assertion is not None and assertion.subject_name_id == "alice"
     with pytest.raises(ValueError, match="key_file"):
         CertSignedSamlAuthenticator([issuer.certificate], decryption_cert=CertCredential(str(relying_party.cert_file)))
+
+
+def test_a_timestamp_sent_is_checked_even_when_no_binding_asks_for_one(issuer: Issuer) -> None:
+    """An SSL-only endpoint (an STS that reads X.509 tokens itself) relies on the Timestamp the
+    handler checked: a stale one is refused there too, and a message with none still passes."""
+    import warnings
+
+    from wsbind import AnonymousServerWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AnonymousServerWarning)
+        plain = _verifier(SecurityDescription([SslTransportSecurityBinding()]))
+    stale = envelope(now=NOW - dt.timedelta(hours=1))
+    assert _refused(plain, stale).reason == "timestamp-too-old"
+    assert plain.verify(envelope(now=NOW), HTTPS).timestamp_created is not None
+    assert plain.verify(envelope(timestamp=False), HTTPS).saml_assertion is None

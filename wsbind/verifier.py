@@ -40,7 +40,7 @@ from wsbind.model.support import validate_for_http
 from wsbind.saml.assertion import SamlAssertion
 from wsbind.saml.authenticator import AuthenticationContext, is_saml_token
 from wsbind.soap import namespaces as ns
-from wsbind.soap.envelope import Envelope, check_processing_attributes, read_envelope
+from wsbind.soap.envelope import Envelope, addressing_to, check_processing_attributes, read_envelope
 from wsbind.soap.timeutil import utcnow
 from wsbind.soap.xmlparse import XmlRejected, parse_xml
 from wsbind.soap.xmlread import element_children
@@ -172,6 +172,9 @@ class MessageVerifier:
         created: datetime | None = None
         if self._authenticator is not None or self._username is not None:
             assertion, created, username = self._check_message_security(envelope, root, transport, username)
+        elif envelope.security is not None:  # no binding asks for one, but a Timestamp sent is checked
+            _, checked = self._check_security_header(envelope, self._clock(), required=False)
+            created = checked.created if checked is not None else None
         return VerifiedMessage(
             soap_ns=envelope.soap_ns,
             protection_level=self._protection,
@@ -216,7 +219,7 @@ class MessageVerifier:
                     limits=self.limits,
                     security=envelope.security,
                     timestamp=timestamp,
-                    to_header=_to_header(envelope),
+                    to_header=addressing_to(envelope),
                     token_cache=self.description.token_cache,
                     fresh_until=checked.fresh_until if checked is not None else None,
                     peer_address=transport.remote_addr,
@@ -261,7 +264,7 @@ class MessageVerifier:
         return claims.username
 
     def _check_security_header(
-        self, envelope: Envelope, now: datetime
+        self, envelope: Envelope, now: datetime, *, required: bool = True
     ) -> tuple[etree._Element | None, CheckedTimestamp | None]:
         security = envelope.security
         if security is None:
@@ -271,7 +274,7 @@ class MessageVerifier:
         if len(timestamps) > 1:
             raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "several-timestamps", "")
         if not timestamps:
-            if self.description.timestamp_usage != SecurityTimestampUsage.NEVER:
+            if required and self.description.timestamp_usage != SecurityTimestampUsage.NEVER:
                 raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "no-timestamp", "R64")
             return None, None
         layout = self.description.header_layout
@@ -318,13 +321,3 @@ def _check_encoding(root: etree._Element, charset: str | None) -> None:
         raise SecurityVerificationError(
             FaultCode.INVALID_SECURITY, "encoding-mismatch", f"charset {charset!r}, document in {encoding!r}"
         )
-
-
-def _to_header(envelope: Envelope) -> etree._Element | None:
-    """The message's one WS-Addressing To header, if any (two are refused)."""
-    if envelope.header is None:
-        return None
-    found = envelope.header.findall(f"{{{ns.WSA}}}To")
-    if len(found) > 1:
-        raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "several-to-headers", "")
-    return found[0] if found else None

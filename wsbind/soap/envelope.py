@@ -99,6 +99,16 @@ def check_processing_attributes(envelope: Envelope) -> None:
         raise _invalid("soap-encoding-reference", f"{getattr(found[0], 'tag', '?')} holds an href or enc:ref")
 
 
+def addressing_to(envelope: Envelope) -> etree._Element | None:
+    """The message's one WS-Addressing To header, if any (two are refused): what proofs must sign."""
+    if envelope.header is None:
+        return None
+    found = envelope.header.findall(f"{{{ns.WSA}}}To")
+    if len(found) > 1:
+        raise SecurityVerificationError(FaultCode.INVALID_SECURITY, "several-to-headers", "")
+    return found[0] if found else None
+
+
 def soap_namespace_for_content_type(content_type: str | None) -> str:
     """SOAP 1.2 travels as application/soap+xml; everything else is answered as SOAP 1.1."""
     return ns.SOAP12 if content_type and "application/soap+xml" in content_type.lower() else ns.SOAP11
